@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Xml.Linq;
+
+// The workshop's own check, in both directions:
+//   every solution passes every test, and every kata fails its memory test *because of its leak*.
+// Run from anywhere in the repository: dotnet run --project tools/Verify
+var root = FindRoot(Directory.GetCurrentDirectory());
+var results = new Results();
+var scratch = Directory.CreateTempSubdirectory("workshop-verify-");
+var dumpsBefore = StrayDumps();
+try
+{
+    Console.WriteLine("Building the workshop against the katas and against the solutions...");
+    if (!Build(root, useSolutions: false, results) || !Build(root, useSolutions: true, results))
+    {
+        return results.Finish();
+    }
+
+    var projects = Directory.GetFiles(Path.Combine(root, "tests"), "*.Tests.csproj", SearchOption.AllDirectories).Order().ToArray();
+    Console.WriteLine();
+    Console.WriteLine("Katas (each must fail its memory test because of its leak) and solutions (each must pass every test):");
+    foreach (var project in projects.Where(p => KataOf(p) is not null))
+    {
+        var kata = KataOf(project)!;
+        var onKata = RunTests(project, useSolutions: false, scratch.FullName);
+        var onSolution = RunTests(project, useSolutions: true, scratch.FullName);
+        var kataVerdict = JudgeKata(onKata);
+        var solutionVerdict = JudgeSolution(onSolution);
+        results.Add(kataVerdict.Ok, $"{kata}: kata", kataVerdict.Detail);
+        results.Add(solutionVerdict.Ok, $"{kata}: solution", solutionVerdict.Detail);
+        Console.WriteLine($"  {kata,-30} kata: {kataVerdict.Summary,-34} solution: {solutionVerdict.Summary}");
+        foreach (var line in kataVerdict.Problems.Concat(solutionVerdict.Problems))
+        {
+            Console.WriteLine($"      {line}");
+        }
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("Workshop tooling tests:");
+    foreach (var project in projects.Where(p => KataOf(p) is null))
+    {
+        var run = RunTests(project, useSolutions: false, scratch.FullName);
+        var verdict = JudgeSolution(run);
+        results.Add(verdict.Ok, Path.GetFileNameWithoutExtension(project), verdict.Detail);
+        Console.WriteLine($"  {Path.GetFileNameWithoutExtension(project),-30} {verdict.Summary}");
+        foreach (var line in verdict.Problems)
+        {
+            Console.WriteLine($"      {line}");
+        }
+    }
+
+    var leftBehind = StrayDumps().Except(dumpsBefore).ToArray();
+    results.Add(leftBehind.Length == 0, "no heap dump left behind", string.Join(", ", leftBehind));
+    Console.WriteLine();
+    Console.WriteLine(leftBehind.Length == 0 ? "  No heap dump file left behind." : $"  Heap dumps left behind: {string.Join(", ", leftBehind)}");
+}
+finally
+{
+    scratch.Delete(recursive: true);
+}
+
+return results.Finish();
+
+static string FindRoot(string start)
+{
+    for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Workshop.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("Run this from inside the workshop repository (no Workshop.sln found above " + start + ").");
+}
+
+static string? KataOf(string project)
+{
+    var kata = XDocument.Load(project).Descendants("Kata").FirstOrDefault()?.Value.Trim();
+    return string.IsNullOrEmpty(kata) ? null : kata;
+}
+
+static bool Build(string root, bool useSolutions, Results results)
+{
+    var flavour = useSolutions ? "solutions" : "katas";
+    var (code, output) = Run("dotnet", ["build", Path.Combine(root, "Workshop.sln"), $"-p:UseSolutions={useSolutions.ToString().ToLowerInvariant()}", "-nologo", "-v:q", "-clp:ErrorsOnly"], root, TimeSpan.FromMinutes(15));
+    results.Add(code == 0, $"build against {flavour}", output);
+    Console.WriteLine(code == 0 ? $"  build against {flavour}: ok" : $"  build against {flavour}: FAILED{Environment.NewLine}{Indent(output)}");
+    return code == 0;
+}
+
+static TestRun RunTests(string project, bool useSolutions, string scratch)
+{
+    var name = Path.GetFileNameWithoutExtension(project);
+    var bin = Path.Combine(Path.GetDirectoryName(project)!, "bin", useSolutions ? "solutions" : "", "Debug", "net10.0", name + ".dll");
+    var xml = Path.Combine(scratch, $"{name}.{(useSolutions ? "solutions" : "katas")}.xml");
+    var (code, output) = Run("dotnet", ["exec", bin, "-xml", xml, "-noColor", "-noLogo"], Path.GetDirectoryName(bin)!, TimeSpan.FromMinutes(10));
+    if (!File.Exists(xml))
+    {
+        return new TestRun([], $"the test run produced no results (exit code {code}).{Environment.NewLine}{output}");
+    }
+
+    var tests = XDocument.Load(xml).Descendants("test").Select(t => new TestResult(
+        t.Attribute("name")?.Value ?? "?",
+        t.Attribute("result")?.Value ?? "?",
+        t.Descendants("trait").Any(tr => tr.Attribute("name")?.Value == "Memory" && tr.Attribute("value")?.Value == "leak"),
+        t.Element("failure")?.Element("message")?.Value ?? "")).ToArray();
+    return new TestRun(tests, tests.Length == 0 ? "the project has no tests." : null);
+}
+
+static Verdict JudgeKata(TestRun run)
+{
+    if (run.Error is not null)
+    {
+        return new Verdict(false, "NO RESULTS", [run.Error]);
+    }
+
+    var problems = new List<string>();
+    var memory = run.Tests.Where(t => t.IsMemoryTest).ToArray();
+    if (memory.Length == 0)
+    {
+        problems.Add("no test is marked [Trait(\"Memory\", \"leak\")].");
+    }
+
+    foreach (var test in memory)
+    {
+        if (test.Result == "Pass")
+        {
+            problems.Add($"{test.Name} passes on the kata: the leak is not caught.");
+        }
+        else if (!test.Message.StartsWith("Leak detected: ", StringComparison.Ordinal))
+        {
+            problems.Add($"{test.Name} fails, but not because of the leak: {FirstLine(test.Message)}");
+        }
+    }
+
+    foreach (var test in run.Tests.Where(t => !t.IsMemoryTest && t.Result != "Pass"))
+    {
+        problems.Add($"{test.Name} should pass on the kata too ({test.Result}): {FirstLine(test.Message)}");
+    }
+
+    return problems.Count == 0
+        ? new Verdict(true, "fails for its leak ✓", [])
+        : new Verdict(false, "WRONG", problems);
+}
+
+static Verdict JudgeSolution(TestRun run)
+{
+    if (run.Error is not null)
+    {
+        return new Verdict(false, "NO RESULTS", [run.Error]);
+    }
+
+    var failed = run.Tests.Where(t => t.Result != "Pass").ToArray();
+    return failed.Length == 0
+        ? new Verdict(true, $"passes ✓ ({run.Tests.Length} tests)", [])
+        : new Verdict(false, $"FAILS ({failed.Length} of {run.Tests.Length})", failed.Select(t => $"{t.Name} ({t.Result}): {FirstLine(t.Message)}").ToList());
+}
+
+static (int Code, string Output) Run(string file, string[] args, string workingDirectory, TimeSpan limit)
+{
+    var start = new ProcessStartInfo(file, args)
+    {
+        WorkingDirectory = workingDirectory,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+        UseShellExecute = false,
+    };
+    using var process = Process.Start(start)!;
+    var stdout = process.StandardOutput.ReadToEndAsync();
+    var stderr = process.StandardError.ReadToEndAsync();
+    if (!process.WaitForExit(limit))
+    {
+        process.Kill(entireProcessTree: true);
+        return (-1, $"{file} {string.Join(' ', args)} did not finish within {limit.TotalMinutes:0} minutes and was stopped.");
+    }
+
+    return (process.ExitCode, (stdout.Result + stderr.Result).Trim());
+}
+
+static IEnumerable<string> StrayDumps() =>
+    Directory.EnumerateFiles(Path.GetTempPath(), "heapassert-*.dmp").ToArray();
+
+static string FirstLine(string text) => text.Split('\n')[0].Trim();
+
+static string Indent(string text) => string.Join(Environment.NewLine, text.Split('\n').Take(40).Select(l => "      " + l.TrimEnd()));
+
+internal sealed record TestResult(string Name, string Result, bool IsMemoryTest, string Message);
+
+internal sealed record TestRun(TestResult[] Tests, string? Error);
+
+internal sealed record Verdict(bool Ok, string Summary, List<string> Problems)
+{
+    public string Detail => string.Join(Environment.NewLine, Problems);
+}
+
+internal sealed class Results
+{
+    private int _passed;
+    private readonly List<(string Name, string Detail)> _failed = [];
+
+    public void Add(bool ok, string name, string detail)
+    {
+        if (ok)
+        {
+            _passed++;
+        }
+        else
+        {
+            _failed.Add((name, detail));
+        }
+    }
+
+    public int Finish()
+    {
+        Console.WriteLine();
+        foreach (var (name, _) in _failed)
+        {
+            Console.WriteLine($"FAILED: {name}");
+        }
+
+        Console.WriteLine($"{_passed} passed, {_failed.Count} failed");
+        return _failed.Count == 0 ? 0 : 1;
+    }
+}
