@@ -17,7 +17,7 @@ internal static class Agent
             return 2;
         }
 
-        using var output = new BinaryWriter(Console.OpenStandardOutput());
+        using var output = new BinaryWriter(new BufferedStream(Console.OpenStandardOutput(), 1 << 16));
         while (Console.In.ReadLine() is { } request)
         {
             try

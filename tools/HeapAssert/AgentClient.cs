@@ -39,7 +39,7 @@ internal sealed class AgentClient : IDisposable
             }
         };
         _process.BeginErrorReadLine();
-        _reader = new BinaryReader(_process.StandardOutput.BaseStream);
+        _reader = new BinaryReader(new BufferedStream(_process.StandardOutput.BaseStream, 1 << 16));
         AllowToTrace(_process.Id);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
     }
