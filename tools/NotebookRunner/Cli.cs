@@ -1,0 +1,157 @@
+using System.Globalization;
+
+namespace NotebookRunner;
+
+/// <summary>The command line: <c>NotebookRunner [--write] [--cell-timeout SECONDS] notebook.ipynb...</c></summary>
+public static class Cli
+{
+    public const int Success = 0;
+    public const int CellFailed = 1;
+    public const int UsageError = 2;
+
+    private const string Usage =
+        """
+        Runs Polyglot (C#) notebooks headless, cell by cell, and prints every cell's outputs.
+
+        Usage: dotnet run --project tools/NotebookRunner -- [options] <notebook.ipynb>...
+
+        Options:
+          --write                  write the outputs back into each notebook (old outputs are replaced)
+          --cell-timeout <time>    stop when one cell runs longer than this: seconds, or 90s, 10m (default 5m)
+          -h, --help               show this help
+
+        Exit code: 0 when every cell of every notebook ran, 1 when a cell failed, 2 for a usage error.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, bool color = false)
+    {
+        var paths = new List<string>();
+        var write = false;
+        var timeout = NotebookExecutor.DefaultCellTimeout;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "-h" or "--help":
+                    output.WriteLine(Usage);
+                    return Success;
+                case "--write":
+                    write = true;
+                    break;
+                case "--cell-timeout":
+                    if (i + 1 >= args.Length || ParseDuration(args[++i]) is not { } parsed)
+                    {
+                        error.WriteLine("--cell-timeout needs a duration: seconds (300), or 90s, 10m.");
+                        return UsageError;
+                    }
+                    timeout = parsed;
+                    break;
+                case var option when option.StartsWith('-'):
+                    error.WriteLine($"Unknown option {option}.\n\n{Usage}");
+                    return UsageError;
+                default:
+                    paths.Add(args[i]);
+                    break;
+            }
+        }
+        if (paths.Count == 0)
+        {
+            error.WriteLine(Usage);
+            return UsageError;
+        }
+        foreach (var missing in paths.Where(path => !File.Exists(path)))
+        {
+            error.WriteLine($"Notebook not found: {missing}");
+            return UsageError;
+        }
+
+        foreach (var path in paths)
+        {
+            var code = await RunNotebookAsync(path, write, timeout, output, error, color);
+            if (code != Success)
+            {
+                return code;
+            }
+        }
+        return Success;
+    }
+
+    private static async Task<int> RunNotebookAsync(
+        string path, bool write, TimeSpan timeout, TextWriter output, TextWriter error, bool color)
+    {
+        string Dim(string text) => color ? $"\u001b[2m{text}\u001b[0m" : text;
+
+        output.WriteLine(path);
+        NotebookResult result;
+        try
+        {
+            result = await NotebookExecutor.RunAsync(
+                path,
+                timeout,
+                starting: (cell, codeNumber) => output.WriteLine($"  [{cell.Number}] code {codeNumber}  {Dim(Brief(cell.Source))}"),
+                finished: done => PrintOutputs(done.Outputs, output));
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine(e.Message);
+            return UsageError;
+        }
+
+        if (result.Failure is { } failure)
+        {
+            PrintOutputs(failure.Outputs, output);
+            output.Flush();
+            error.WriteLine($"FAILED: {failure}");
+            return CellFailed;
+        }
+
+        var codeCells = result.Cells.Count;
+        if (write)
+        {
+            result.Notebook.Save(path);
+            output.WriteLine($"  ok: {codeCells} code cells ran; outputs written to {path}");
+        }
+        else
+        {
+            output.WriteLine($"  ok: {codeCells} code cells ran");
+        }
+        return Success;
+    }
+
+    private static void PrintOutputs(IEnumerable<CellOutput> outputs, TextWriter output)
+    {
+        foreach (var item in outputs)
+        {
+            var prefix = item is DisplayOutput { IsResult: true } ? "=> " : "";
+            foreach (var line in (prefix + item.ToTerminalText()).ReplaceLineEndings("\n").Split('\n'))
+            {
+                output.WriteLine("      " + line);
+            }
+        }
+    }
+
+    /// <summary>The first non-blank line of a cell, cut to fit one terminal line, and how many lines follow.</summary>
+    private static string Brief(string source)
+    {
+        var lines = source.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
+        var first = lines.FirstOrDefault(line => line.Trim().Length > 0)?.Trim() ?? "(empty)";
+        if (first.Length > 70)
+        {
+            first = first[..69] + "…";
+        }
+        return lines.Length switch
+        {
+            1 => first,
+            2 => $"{first}  (+1 line)",
+            _ => $"{first}  (+{lines.Length - 1} lines)",
+        };
+    }
+
+    internal static TimeSpan? ParseDuration(string text)
+    {
+        var (number, unit) = text.EndsWith('m') ? (text[..^1], 60) : text.EndsWith('s') ? (text[..^1], 1) : (text, 1);
+        return double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
+            ? TimeSpan.FromSeconds(value * unit)
+            : null;
+    }
+}
