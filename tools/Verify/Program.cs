@@ -92,7 +92,7 @@ static bool Build(string root, bool useSolutions, Results results)
 static TestRun RunTests(string project, bool useSolutions, string scratch)
 {
     var name = Path.GetFileNameWithoutExtension(project);
-    var bin = Path.Combine(Path.GetDirectoryName(project)!, "bin", useSolutions ? "solutions" : "", "Debug", "net10.0", name + ".dll");
+    var bin = Path.Combine(Path.GetDirectoryName(project)!, "bin", useSolutions ? "solutions" : "", "Debug", "net10.0", name + ".dll"); // see Directory.Build.props
     var xml = Path.Combine(scratch, $"{name}.{(useSolutions ? "solutions" : "katas")}.xml");
     var (code, output) = Run("dotnet", ["exec", bin, "-xml", xml, "-noColor", "-noLogo"], Path.GetDirectoryName(bin)!, TimeSpan.FromMinutes(10));
     if (!File.Exists(xml))
