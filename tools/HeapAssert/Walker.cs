@@ -22,7 +22,7 @@ internal static class Walker
 
         var types = new TypeTable();
         var index = new Dictionary<ulong, int>();
-        var addresses = new List<ulong>();
+        var objects = new List<ClrObject>();
         var typeOf = new List<int>();
         var sizes = new List<long>();
         var parents = new List<int>();
@@ -31,9 +31,9 @@ internal static class Walker
 
         int Visit(ClrObject obj, int parent)
         {
-            var i = addresses.Count;
+            var i = objects.Count;
             index.Add(obj.Address, i);
-            addresses.Add(obj.Address);
+            objects.Add(obj);
             typeOf.Add(types.IndexOf(obj.Type!));
             sizes.Add((long)obj.Size);
             parents.Add(parent);
@@ -56,17 +56,18 @@ internal static class Walker
             }
         }
 
-        for (var next = 0; next < addresses.Count; next++)
+        for (var next = 0; next < objects.Count; next++)
         {
-            var obj = heap.GetObject(addresses[next]);
-            if (obj.Type is null || !obj.ContainsPointers)
+            var obj = objects[next];
+            if (!obj.ContainsPointers)
             {
                 continue;
             }
 
-            foreach (var child in obj.EnumerateReferences(carefully: false, considerDependantHandles: true))
+            // Most edges lead to objects already seen: test the address before resolving the object's type.
+            foreach (var address in obj.EnumerateReferenceAddresses(carefully: false, considerDependantHandles: true))
             {
-                if (child.IsValid && child.Type is not null && !child.IsFree && !index.ContainsKey(child.Address))
+                if (address != 0 && !index.ContainsKey(address) && heap.GetObject(address) is { IsValid: true, IsFree: false, Type: not null } child)
                 {
                     Visit(child, next);
                 }
@@ -78,7 +79,7 @@ internal static class Walker
             TypeMethodTables = types.MethodTables.ToArray(),
             TypeNames = types.Names.ToArray(),
             TypeModules = types.Modules.ToArray(),
-            ObjectAddresses = addresses.ToArray(),
+            ObjectAddresses = objects.Select(o => o.Address).ToArray(),
             ObjectTypes = typeOf.ToArray(),
             ObjectSizes = sizes.ToArray(),
             ObjectParents = parents.ToArray(),
@@ -90,36 +91,70 @@ internal static class Walker
 
     private static IEnumerable<(ClrObject Target, (int Rank, string Text) Description)> NamedRoots(ClrRuntime runtime)
     {
-        var domain = runtime.AppDomains.FirstOrDefault() ?? runtime.SystemDomain;
-        foreach (var module in runtime.EnumerateModules())
+        foreach (var (slot, name) in StaticSlots(runtime))
         {
-            foreach (var type in module.EnumerateTypesWithStaticFields())
+            if (runtime.DataTarget.DataReader.ReadPointer(slot, out var value) && value != 0)
             {
-                foreach (var field in type.StaticFields)
-                {
-                    if (!field.IsObjectReference || domain is null || !field.IsInitialized(domain))
-                    {
-                        continue;
-                    }
-
-                    ClrObject value;
-                    try
-                    {
-                        value = field.ReadObject(domain);
-                    }
-                    catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-                    {
-                        continue;
-                    }
-
-                    yield return (value, (0, $"static {TypeNames.Short(type.Name ?? "?")}.{field.Name}"));
-                }
+                yield return (runtime.Heap.GetObject(value), (0, name));
             }
         }
 
         foreach (var root in runtime.Heap.EnumerateRoots())
         {
             yield return (root.Object, Describe(root));
+        }
+    }
+
+    // Reference-type static fields, as (slot address, "static Type.field"). The helper serves one process for its
+    // whole life and a type's static slots never move, so what a type has is worked out once: every snapshot still
+    // looks at every loaded type, but only new types and not-yet-initialized fields cost DAC calls.
+    private static readonly Dictionary<ulong, StaticField[]> s_staticFields = [];
+
+    private sealed class StaticField(string typeName, string name)
+    {
+        public string Name { get; } = name;
+        public string Description { get; } = $"static {TypeNames.Short(typeName)}.{name}";
+        public ulong Slot { get; set; }
+    }
+
+    private static IEnumerable<(ulong Slot, string Name)> StaticSlots(ClrRuntime runtime)
+    {
+        var domain = runtime.AppDomains.FirstOrDefault() ?? runtime.SystemDomain;
+        if (domain is null)
+        {
+            yield break;
+        }
+
+        foreach (var module in runtime.EnumerateModules())
+        {
+            foreach (var (methodTable, _) in module.EnumerateTypeDefToMethodTableMap())
+            {
+                if (methodTable == 0)
+                {
+                    continue;
+                }
+
+                if (!s_staticFields.TryGetValue(methodTable, out var fields))
+                {
+                    var type = runtime.Heap.GetTypeByMethodTable(methodTable);
+                    fields = type?.StaticFields.Where(f => f.IsObjectReference && f.Name is not null)
+                        .Select(f => new StaticField(type.Name ?? "?", f.Name!)).ToArray() ?? [];
+                    s_staticFields[methodTable] = fields;
+                }
+
+                foreach (var field in fields)
+                {
+                    if (field.Slot == 0 && runtime.Heap.GetTypeByMethodTable(methodTable)?.GetStaticFieldByName(field.Name) is { } clrField && clrField.IsInitialized(domain))
+                    {
+                        field.Slot = clrField.GetAddress(domain);
+                    }
+
+                    if (field.Slot != 0)
+                    {
+                        yield return (field.Slot, field.Description);
+                    }
+                }
+            }
         }
     }
 
