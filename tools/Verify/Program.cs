@@ -19,7 +19,7 @@ try
     var projects = Directory.GetFiles(Path.Combine(root, "tests"), "*.Tests.csproj", SearchOption.AllDirectories).Order().ToArray();
     Console.WriteLine();
     Console.WriteLine("Katas (each must fail its memory test because of its leak) and solutions (each must pass every test):");
-    foreach (var project in projects.Where(p => KataOf(p) is not null))
+    foreach (var project in projects.Where(p => KataOf(p) is not null).OrderBy(KataOf, StringComparer.Ordinal))
     {
         var kata = KataOf(project)!;
         var onKata = RunTests(project, useSolutions: false, scratch.FullName);
@@ -47,6 +47,43 @@ try
         {
             Console.WriteLine($"      {line}");
         }
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("Code style, notebooks, slides and benchmarks:");
+    Check(results, "dotnet format", Run("dotnet", ["format", Path.Combine(root, "Workshop.sln"), "--verify-no-changes", "--no-restore"], root, TimeSpan.FromMinutes(10)),
+        "run `dotnet format Workshop.sln` and commit the result");
+    Check(results, "dotnet format (tools/Verify)", Run("dotnet", ["format", Path.Combine(root, "tools", "Verify", "Verify.csproj"), "--verify-no-changes"], root, TimeSpan.FromMinutes(5)),
+        "run `dotnet format tools/Verify/Verify.csproj` and commit the result");
+
+    var runner = Path.Combine(root, "tools", "NotebookRunner", "bin", "Debug", "net10.0", "NotebookRunner.dll");
+    foreach (var notebook in Directory.GetFiles(Path.Combine(root, "notebooks"), "*.ipynb").Order())
+    {
+        var name = $"notebook {Path.GetFileName(notebook)}";
+        var stale = NotExecuted(notebook);
+        if (stale is not null)
+        {
+            Check(results, name, (1, stale), "run it with --write and commit its outputs");
+            continue;
+        }
+
+        Check(results, name, Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15)), "run it in the terminal to see the failing cell");
+    }
+
+    var slides = Path.Combine(root, "slides");
+    if (File.Exists(Path.Combine(slides, "package.json")))
+    {
+        var build = Directory.Exists(Path.Combine(slides, "node_modules"))
+            ? Run("npm", ["run", "build", "--silent"], slides, TimeSpan.FromMinutes(10))
+            : (1, "slides/node_modules is missing: run `npm ci` in slides/ first (.ci/run does).");
+        Check(results, "slides build to HTML", build, "run `npm run build` in slides/ to see the broken deck");
+    }
+
+    var benchmarks = Path.Combine(root, "benchmarks", "Workshop.Benchmarks", "Workshop.Benchmarks.csproj");
+    if (File.Exists(benchmarks))
+    {
+        Check(results, "benchmarks (smoke run)", Run("dotnet", ["run", "-c", "Release", "--project", benchmarks, "--", "--smoke"], root, TimeSpan.FromMinutes(20)),
+            "run the smoke command from benchmarks/README.md");
     }
 
     var leftBehind = StrayDumps().Except(dumpsBefore).ToArray();
@@ -128,7 +165,7 @@ static Verdict JudgeKata(TestRun run)
         {
             problems.Add($"{test.Name} passes on the kata: the leak is not caught.");
         }
-        else if (!test.Message.StartsWith("Leak detected: ", StringComparison.Ordinal))
+        else if (!IsLeakFailure(test.Message))
         {
             problems.Add($"{test.Name} fails, but not because of the leak: {FirstLine(test.Message)}");
         }
@@ -178,8 +215,29 @@ static (int Code, string Output) Run(string file, string[] args, string workingD
     return (process.ExitCode, (stdout.Result + stderr.Result).Trim());
 }
 
+static void Check(Results results, string name, (int Code, string Output) run, string hint)
+{
+    results.Add(run.Code == 0, name, run.Output);
+    Console.WriteLine(run.Code == 0 ? $"  {name}: ok" : $"  {name}: FAILED ({hint}){Environment.NewLine}{Indent(run.Output)}");
+}
+
+// A committed notebook must carry the outputs of a run: every code cell executed, in order.
+static string? NotExecuted(string notebook)
+{
+    using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(notebook));
+    var counts = json.RootElement.GetProperty("cells").EnumerateArray()
+        .Where(c => c.GetProperty("cell_type").GetString() == "code")
+        .Select(c => c.TryGetProperty("execution_count", out var n) && n.ValueKind == System.Text.Json.JsonValueKind.Number ? n.GetInt32() : 0)
+        .ToArray();
+    return counts.SequenceEqual(Enumerable.Range(1, counts.Length)) ? null : "its committed outputs are missing or out of order (not saved from one complete run).";
+}
+
 static IEnumerable<string> StrayDumps() =>
     Directory.EnumerateFiles(Path.GetTempPath(), "heapassert-*.dmp").ToArray();
+
+// xunit reports "<exception type> : <message>"; HeapAssert starts every leak message with "Leak detected: ".
+static bool IsLeakFailure(string message) =>
+    System.Text.RegularExpressions.Regex.IsMatch(message, @"^(?:[\w.`+]+ : )?Leak detected: ");
 
 static string FirstLine(string text) => text.Split('\n')[0].Trim();
 
