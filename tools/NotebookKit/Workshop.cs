@@ -1,0 +1,36 @@
+namespace NotebookKit;
+
+/// <summary>Where the workshop lives on this machine.</summary>
+public static class Workshop
+{
+    private static readonly Lazy<string> s_root = new(FindRoot);
+
+    /// <summary>
+    /// The repository root: the folder that holds <c>Workshop.sln</c>, searched upward from the current directory
+    /// and, failing that, from this assembly's folder.
+    /// </summary>
+    public static string Root => s_root.Value;
+
+    /// <summary>A path inside the repository, from a path relative to the root such as <c>katas/04-unbounded-caches</c>.</summary>
+    internal static string PathOf(string relativePath) =>
+        Path.GetFullPath(Path.Combine(Root, relativePath.Replace('/', Path.DirectorySeparatorChar)));
+
+    private static string FindRoot()
+    {
+        var start = new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory, Path.GetDirectoryName(typeof(Workshop).Assembly.Location) };
+        foreach (var folder in start)
+        {
+            for (var dir = string.IsNullOrEmpty(folder) ? null : new DirectoryInfo(folder); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Workshop.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException(
+            "Could not find the workshop's root folder (the one with Workshop.sln) above " + Directory.GetCurrentDirectory()
+            + ". Open the notebook from the notebooks/ folder of your clone.");
+    }
+}
