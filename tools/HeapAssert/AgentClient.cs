@@ -65,7 +65,12 @@ internal sealed class AgentClient : IDisposable
             }
             catch (Exception e) when (e is ServerNotAvailableException or ServerErrorException or UnsupportedCommandException or IOException or TimeoutException)
             {
-                throw new SnapshotUnavailableException($"the runtime could not write a heap dump of this process ({e.Message}).", Fixes.ForDump);
+                var disabled = Environment.GetEnvironmentVariable("DOTNET_EnableDiagnostics") == "0" || Environment.GetEnvironmentVariable("COMPlus_EnableDiagnostics") == "0";
+                throw new SnapshotUnavailableException(
+                    disabled
+                        ? "diagnostics are disabled in this process (DOTNET_EnableDiagnostics=0), so the runtime cannot write a heap dump."
+                        : $"the runtime could not write a heap dump of this process ({e.Message}).",
+                    Fixes.ForDump);
             }
 
             return Request("dump " + path, path);
