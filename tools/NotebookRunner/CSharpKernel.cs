@@ -79,7 +79,11 @@ public sealed class CSharpKernel
                 TaskCreationOptions.LongRunning,
                 TaskScheduler.Default).Unwrap();
 
-            if (await Task.WhenAny(run, Task.Delay(timeout)) != run)
+            // The time limit's timer is cancelled as soon as the cell ends, so no cell leaves a pending delay behind.
+            using var limit = new CancellationTokenSource();
+            var finished = await Task.WhenAny(run, Task.Delay(timeout, limit.Token));
+            await limit.CancelAsync();
+            if (finished != run)
             {
                 _ = run.ContinueWith(t => t.Exception, TaskScheduler.Default);
                 return new CellRun(collector.ToList(), new CellError(
