@@ -68,8 +68,10 @@ public sealed class HeapSnapshot
     public HeapDiff Diff(HeapSnapshot baseline)
     {
         ArgumentNullException.ThrowIfNull(baseline);
-        var before = baseline.ByType().ToDictionary(t => t.TypeName);
-        var rows = ByType().Select(after => before.Remove(after.TypeName, out var b)
+        // Two assemblies may each define a type of the same full name (Kestrel carries its own copy of the HPack types):
+        // a diff reads by name, so such types count as one.
+        var before = ByName(baseline.ByType()).ToDictionary(t => t.TypeName);
+        var rows = ByName(ByType()).Select(after => before.Remove(after.TypeName, out var b)
                 ? new TypeDelta(after.TypeName, b.Count, after.Count, b.Bytes, after.Bytes)
                 : new TypeDelta(after.TypeName, 0, after.Count, 0, after.Bytes))
             .Concat(before.Values.Select(b => new TypeDelta(b.TypeName, b.Count, 0, b.Bytes, 0)));
@@ -149,6 +151,9 @@ public sealed class HeapSnapshot
 
         return new ObjectSet(description, count, bytes, first < 0 ? null : () => PathTo(first));
     }
+
+    private static IEnumerable<TypeStat> ByName(IEnumerable<TypeStat> stats) =>
+        stats.GroupBy(t => t.TypeName, StringComparer.Ordinal).Select(g => new TypeStat(g.Key, g.Sum(t => t.Count), g.Sum(t => t.Bytes)));
 
     private TypeStat[] ByType()
     {
