@@ -40,9 +40,11 @@ internal static class Agent
 
     private static SnapshotData FromLiveProcess(int pid)
     {
-        // suspend: true stops every thread of the test process for the length of the walk.
-        using var target = DataTarget.AttachToProcess(pid, suspend: true);
-        return WalkFirstRuntime(target);
+        // suspend: true stops every thread of the test process for the length of the walk, which is also what
+        // makes caching its memory safe.
+        using var attached = DataTarget.AttachToProcess(pid, suspend: true);
+        using var cached = new DataTarget(new CachingReader(attached.DataReader), new DataTargetOptions());
+        return WalkFirstRuntime(cached);
     }
 
     private static SnapshotData FromDump(string path)

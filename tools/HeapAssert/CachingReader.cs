@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.Diagnostics.Runtime;
+
+namespace HeapAssert;
+
+/// <summary>
+/// Reads a suspended process's memory a page at a time and keeps the pages. A heap walk reads every object with
+/// a few tiny reads; against a live process each would be a system call. The process cannot change while it is
+/// suspended, so caching is safe for the length of one snapshot.
+/// </summary>
+internal sealed class CachingReader(IDataReader inner) : IDataReader
+{
+    private const int PageSize = 64 * 1024;
+    private readonly Dictionary<ulong, byte[]?> _pages = [];
+
+    public string DisplayName => inner.DisplayName;
+
+    public bool IsThreadSafe => false;
+
+    public OSPlatform TargetPlatform => inner.TargetPlatform;
+
+    public Architecture Architecture => inner.Architecture;
+
+    public int ProcessId => inner.ProcessId;
+
+    public int PointerSize => inner.PointerSize;
+
+    public IEnumerable<ModuleInfo> EnumerateModules() => inner.EnumerateModules();
+
+    public bool GetThreadContext(uint threadID, uint contextFlags, Span<byte> context) => inner.GetThreadContext(threadID, contextFlags, context);
+
+    public void FlushCachedData()
+    {
+        _pages.Clear();
+        inner.FlushCachedData();
+    }
+
+    public int Read(ulong address, Span<byte> buffer)
+    {
+        var done = 0;
+        while (done < buffer.Length)
+        {
+            var at = address + (ulong)done;
+            var offset = (int)(at % PageSize);
+            if (Page(at - (ulong)offset) is not { } page)
+            {
+                // Not readable as a whole page (the end of a mapping): read just what was asked.
+                return done + inner.Read(at, buffer[done..]);
+            }
+
+            var count = Math.Min(PageSize - offset, buffer.Length - done);
+            page.AsSpan(offset, count).CopyTo(buffer[done..]);
+            done += count;
+        }
+
+        return done;
+    }
+
+    public bool Read<T>(ulong address, out T value) where T : unmanaged
+    {
+        Span<byte> buffer = stackalloc byte[Unsafe.SizeOf<T>()];
+        if (Read(address, buffer) == buffer.Length)
+        {
+            value = MemoryMarshal.Read<T>(buffer);
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
+
+    public T Read<T>(ulong address) where T : unmanaged => Read(address, out T value) ? value : default;
+
+    public bool ReadPointer(ulong address, out ulong value)
+    {
+        if (PointerSize == 8)
+        {
+            return Read(address, out value);
+        }
+
+        var ok = Read(address, out uint narrow);
+        value = narrow;
+        return ok;
+    }
+
+    public ulong ReadPointer(ulong address) => ReadPointer(address, out var value) ? value : 0;
+
+    private byte[]? Page(ulong start)
+    {
+        if (!_pages.TryGetValue(start, out var page))
+        {
+            var bytes = new byte[PageSize];
+            page = inner.Read(start, bytes) == PageSize ? bytes : null;
+            _pages[start] = page;
+        }
+
+        return page;
+    }
+}
