@@ -1,0 +1,16 @@
+using Workshop.Benchmarks;
+using Workshop.Benchmarks.Growth;
+
+try
+{
+    return args switch
+    {
+        ["growth", ..] => await GrowthCommand.RunAsync(args),
+        _ => BenchmarkCommand.Run(args),
+    };
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine(e);
+    return 1;
+}

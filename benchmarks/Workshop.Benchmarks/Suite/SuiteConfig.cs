@@ -1,0 +1,49 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Order;
+using BenchmarkDotNet.Reports;
+
+namespace Workshop.Benchmarks.Suite;
+
+/// <summary>
+/// Marks a benchmark class whose code does not depend on the kata flavour (it calls a library or the runtime directly):
+/// it runs under the Leaky job only, since the Fixed build would measure the very same code again.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class FlavourIndependentAttribute : Attribute;
+
+/// <summary>
+/// The suite's configuration: every benchmark class runs twice, under a "Leaky" job built against katas/ and a "Fixed"
+/// job built against solutions/ (BenchmarkDotNet builds the benchmarks project again with /p:UseSolutions=true).
+/// </summary>
+public static class SuiteConfig
+{
+    public static IConfig Create(Job baseJob, string artifacts, bool quiet)
+    {
+        var leaky = baseJob.WithId("Leaky");
+        var @fixed = baseJob.WithArguments([new MsBuildArgument("/p:UseSolutions=true")]).WithId("Fixed");
+
+        var config = ManualConfig.CreateEmpty()
+            .AddJob(leaky, @fixed)
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddColumnProvider(DefaultColumnProviders.Descriptor, DefaultColumnProviders.Job, DefaultColumnProviders.Params)
+            .AddColumn(StatisticColumn.Mean, StatisticColumn.Error, StatisticColumn.StdDev, StatisticColumn.Median)
+            .AddColumnProvider(DefaultColumnProviders.Metrics)
+            .AddColumn(RetainedColumn.For(RetainedProbe.Folder))
+            .AddFilter(new SimpleFilter(c => c.Job.Id == "Leaky"
+                || !c.Descriptor.Type.IsDefined(typeof(FlavourIndependentAttribute), inherit: false)))
+            .AddExporter(MarkdownExporter.GitHub)
+            .AddLogger(quiet ? NullLogger.Instance : ConsoleLogger.Default)
+            .WithOrderer(new DefaultOrderer(SummaryOrderPolicy.Declared, MethodOrderPolicy.Declared))
+            .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(40))
+            .WithArtifactsPath(artifacts)
+            .WithBuildTimeout(TimeSpan.FromMinutes(15)) // two builds of every project, on a small shared machine
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        return config;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using SecretManager;
+using UndisposedGrpcClients;
+
+namespace Workshop.Benchmarks.Suite;
+
+/// <summary>
+/// A fresh in-process Secret Manager for every iteration. Stopping it at the end of the iteration closes every connection,
+/// also those of clients nobody disposed, so leaked connections cannot pile up across the run.
+/// </summary>
+public abstract class SecretManagerIteration
+{
+    protected const string SecretName = "projects/bench/secrets/scheduler-signing-key/versions/latest";
+
+    protected SecretManagerServer Server { get; private set; } = null!;
+
+    [IterationSetup]
+    public void StartServer()
+    {
+        Server = SecretManagerServer.StartAsync().GetAwaiter().GetResult();
+        Server.SetSecret(SecretName, "signing-key");
+        Started();
+    }
+
+    [IterationCleanup]
+    public void StopServer()
+    {
+        Stopping();
+        Server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    protected virtual void Started()
+    {
+    }
+
+    protected virtual void Stopping()
+    {
+    }
+}
+
+/// <summary>Kata 03: one request through the scheduler proxy (read the signing key over gRPC, sign the job), 100 per iteration.</summary>
+[InvocationCount(100)]
+public class UndisposedGrpcClientsBenchmarks : SecretManagerIteration
+{
+    private SchedulerProxy _proxy = null!;
+    private int _request;
+
+    [GlobalSetup]
+    public void Setup() => RetainedProbe.Measure(typeof(UndisposedGrpcClientsBenchmarks), "03-undisposed-grpc-clients");
+
+    [Benchmark(Description = "HandleAsync (1 request)")]
+    public Task<SchedulerCall> Handle() =>
+        _proxy.HandleAsync(new CronRequest(string.Create(CultureInfo.InvariantCulture, $"job-{++_request}"), "nightly", "europe-west1"));
+
+    protected override void Started()
+    {
+        _proxy = new SchedulerProxy(Server.Address, "bench");
+        Server.SetSecret(_proxy.SigningKeyName, "signing-key");
+    }
+
+    protected override void Stopping() => _proxy.Dispose();
+}
+
+/// <summary>
+/// The library alone: one AccessSecretVersion call on a client created for the call (disposed, or not) against a client
+/// shared by every call. Independent of the kata flavour, so measured once.
+/// </summary>
+[FlavourIndependent]
+[InvocationCount(100)]
+public class GrpcClientReuseBenchmarks : SecretManagerIteration
+{
+    private static readonly AccessSecretVersionRequest s_request = new() { Name = SecretName };
+    private SecretManagerServiceClient _shared = null!;
+
+    [Benchmark(Baseline = true, Description = "shared client")]
+    public Task<AccessSecretVersionResponse> SharedClient() => _shared.AccessSecretVersionAsync(s_request);
+
+    [Benchmark(Description = "client per call, disposed")]
+    public async Task<AccessSecretVersionResponse> ClientPerCallDisposed()
+    {
+        using var client = SecretManagerServiceClient.Create(Server.Address);
+        return await client.AccessSecretVersionAsync(s_request);
+    }
+
+    [Benchmark(Description = "client per call, never disposed")]
+    public Task<AccessSecretVersionResponse> ClientPerCallLeaked() =>
+        SecretManagerServiceClient.Create(Server.Address).AccessSecretVersionAsync(s_request);
+
+    protected override void Started() => _shared = SecretManagerServiceClient.Create(Server.Address);
+
+    protected override void Stopping() => _shared.Dispose();
+}
