@@ -117,6 +117,7 @@ public sealed class HeapQueryTests
             diff.For<Widget>().BytesDelta.Should().Be(500 * WidgetSize());
             diff.Rows.Should().Contain(r => r.TypeName == typeof(Widget).FullName);
             diff.ToString().Should().Contain("+500").And.Contain("Widget");
+            diff.For<List<Widget>>().CountDelta.Should().Be(1, "For<T> must find generic types by their runtime name too");
         }
         finally
         {

@@ -42,7 +42,7 @@ public sealed class HeapSnapshot
         }
 
         var methodTable = (ulong)type.TypeHandle.Value;
-        return Select(TypeNames.Short(ClrName(type)), (_, mt) => mt == methodTable);
+        return Select(TypeNames.Short(TypeNames.Runtime(type)), (_, mt) => mt == methodTable);
     }
 
     /// <summary>Live objects whose full type name is <paramref name="fullName"/>, or a generic type of that name (for types a test cannot name, such as internal ones).</summary>
@@ -172,23 +172,6 @@ public sealed class HeapSnapshot
 
         return _byType;
     }
-
-    // The name the runtime (and ClrMD) gives a closed type: namespaces, '+' for nesting, <…> for generic arguments.
-    private static string ClrName(Type type)
-    {
-        if (type.IsArray)
-        {
-            return ClrName(type.GetElementType()!) + "[" + new string(',', type.GetArrayRank() - 1) + "]";
-        }
-
-        if (!type.IsGenericType)
-        {
-            return type.FullName ?? type.Name;
-        }
-
-        var definition = type.GetGenericTypeDefinition().FullName!;
-        return definition[..definition.IndexOf('`')] + "<" + string.Join(", ", type.GetGenericArguments().Select(ClrName)) + ">";
-    }
 }
 
 /// <summary>A set of live objects selected from a snapshot.</summary>
@@ -269,7 +252,11 @@ public sealed class HeapDiff(IReadOnlyList<TypeDelta> rows)
     public IReadOnlyList<TypeDelta> Rows { get; } = rows;
 
     /// <summary>The change for one type (zero when it did not change).</summary>
-    public TypeDelta For<T>() => Rows.FirstOrDefault(r => r.TypeName == typeof(T).FullName) ?? new TypeDelta(typeof(T).FullName!, 0, 0, 0, 0);
+    public TypeDelta For<T>()
+    {
+        var name = TypeNames.Runtime(typeof(T));
+        return Rows.FirstOrDefault(r => r.TypeName == name) ?? new TypeDelta(name, 0, 0, 0, 0);
+    }
 
     /// <summary>A <c>pprof -base</c>-style table of the types that grew most.</summary>
     public string ToString(int count)

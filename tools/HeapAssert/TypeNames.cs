@@ -12,6 +12,27 @@ public static partial class TypeNames
     public static string Short(string fullName) => Namespace().Replace(fullName, "");
 
     /// <summary>
+    /// The name the runtime (and so a snapshot) gives a closed type: namespaces, <c>+</c> for nesting and
+    /// <c>&lt;…&gt;</c> for generic arguments, e.g. <c>System.Collections.Generic.List&lt;MyApp.Entry&gt;</c>.
+    /// </summary>
+    public static string Runtime(Type type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        if (type.IsArray)
+        {
+            return Runtime(type.GetElementType()!) + "[" + new string(',', type.GetArrayRank() - 1) + "]";
+        }
+
+        if (!type.IsGenericType)
+        {
+            return type.FullName ?? type.Name;
+        }
+
+        var definition = type.GetGenericTypeDefinition().FullName!;
+        return definition[..definition.IndexOf('`')] + "<" + string.Join(", ", type.GetGenericArguments().Select(Runtime)) + ">";
+    }
+
+    /// <summary>
     /// Names an async state machine the way a stack trace does: <c>MyApp.Hub+&lt;PollAsync&gt;d__4</c> becomes
     /// <c>Hub.PollAsync</c>, and a lambda's <c>&lt;&lt;Start&gt;b__0&gt;d</c> becomes <c>Hub.Start (lambda)</c>.
     /// </summary>
