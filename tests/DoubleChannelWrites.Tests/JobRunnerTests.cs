@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
@@ -18,19 +17,19 @@ public sealed class JobRunnerTests
     [Fact]
     public void Every_job_with_data_gets_its_score()
     {
-        var (store, jobs) = Batch(jobCount: 200, missingEvery: 0);
+        var (store, jobs) = ScoreBatch.Create(jobCount: 200, missingEvery: 0);
         var runner = new JobRunner(store);
 
         var results = RunBatch(runner, jobs);
 
         results.Select(r => r.JobId).Should().BeEquivalentTo(jobs.Select(j => j.JobId));
-        results.Should().OnlyContain(r => r.Error == null && Math.Abs(r.Score - ExpectedScore(r.JobId)) < 1e-9);
+        results.Should().OnlyContain(r => r.Error == null && Math.Abs(r.Score - ScoreBatch.ExpectedScore(r.JobId)) < 1e-9);
     }
 
     [Fact]
     public void A_missing_key_gets_an_error_result()
     {
-        var (store, _) = Batch(jobCount: 0, missingEvery: 0);
+        var (store, _) = ScoreBatch.Create(jobCount: 0, missingEvery: 0);
         var runner = new JobRunner(store);
 
         var results = RunBatch(runner, [new Job(7, "risk:user:7", "profile")]);
@@ -55,7 +54,7 @@ public sealed class JobRunnerTests
     public void A_batch_with_missing_keys_leaves_no_worker_and_no_result_behind()
     {
         const int jobCount = 1_000;
-        var (store, jobs) = Batch(jobCount, missingEvery: 10);
+        var (store, jobs) = ScoreBatch.Create(jobCount, missingEvery: 10);
         var runner = new JobRunner(store); // lives as long as the service, like the original's runner
         var baseline = Heap.Snapshot();
 
@@ -93,27 +92,6 @@ public sealed class JobRunnerTests
         Bounded.Run(token => runner.RunBatchAsync(jobs, token), Limit,
             $"collecting the results of a batch of {jobs.Count:N0} jobs");
 
-    // Job i reads hash "risk:user:{i}", field "profile". Every missingEvery-th key (ids 3, 13, 23, …) is not in the store.
-    private static (InMemoryScoreStore Store, List<Job> Jobs) Batch(int jobCount, int missingEvery)
-    {
-        var store = new InMemoryScoreStore();
-        var jobs = new List<Job>(jobCount);
-        for (var id = 0; id < jobCount; id++)
-        {
-            var key = $"risk:user:{id}";
-            if (!IsMissing(id, missingEvery))
-            {
-                store.HashSet(key, "profile", $$"""{"score":{{ExpectedScore(id).ToString(CultureInfo.InvariantCulture)}},"hits":3}""");
-            }
-            jobs.Add(new Job(id, key, "profile"));
-        }
-        return (store, jobs);
-    }
-
-    private static bool IsMissing(int id, int missingEvery) => missingEvery > 0 && id % missingEvery == 3;
-
-    private static double ExpectedScore(int id) => id % 97 / 100.0;
-
     private static List<string> Problems(IReadOnlyList<Job> jobs, IReadOnlyList<JobResult> results, int missingEvery)
     {
         var byJob = results.ToLookup(r => r.JobId);
@@ -125,13 +103,13 @@ public sealed class JobRunnerTests
             {
                 problems.Add($"job {job.JobId}: {mine.Count} results");
             }
-            else if (IsMissing(job.JobId, missingEvery) && mine[0].Error == null)
+            else if (ScoreBatch.IsMissing(job.JobId, missingEvery) && mine[0].Error == null)
             {
                 problems.Add($"job {job.JobId} (key missing): score {mine[0].Score} and no error");
             }
-            else if (!IsMissing(job.JobId, missingEvery) && (mine[0].Error != null || Math.Abs(mine[0].Score - ExpectedScore(job.JobId)) > 1e-9))
+            else if (!ScoreBatch.IsMissing(job.JobId, missingEvery) && (mine[0].Error != null || Math.Abs(mine[0].Score - ScoreBatch.ExpectedScore(job.JobId)) > 1e-9))
             {
-                problems.Add($"job {job.JobId}: expected score {ExpectedScore(job.JobId)}, got {mine[0]}");
+                problems.Add($"job {job.JobId}: expected score {ScoreBatch.ExpectedScore(job.JobId)}, got {mine[0]}");
             }
         }
         var ids = jobs.Select(j => j.JobId).ToHashSet();

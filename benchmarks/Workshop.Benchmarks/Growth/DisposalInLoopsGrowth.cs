@@ -1,6 +1,6 @@
 using DisposalInLoops;
+using DisposalInLoops.Tests;
 using HeapAssert;
-using Workshop.Benchmarks.Workloads;
 
 namespace Workshop.Benchmarks.Growth;
 
@@ -11,7 +11,7 @@ namespace Workshop.Benchmarks.Growth;
 public sealed class DisposalInLoopsGrowth : GrowthWorkload
 {
     private const int FilesPerStep = 100;
-    private MeterFiles? _files;
+    private MeterBatch? _files;
 
     public override string Kata => "01-disposal-in-loops";
 
@@ -22,7 +22,7 @@ public sealed class DisposalInLoopsGrowth : GrowthWorkload
     public override Task RunAsync(int steps, Action<long> measured, CancellationToken cancellationToken)
     {
         // One extra file, so the last step is also measured while the batch is still running.
-        _files = new MeterFiles(steps * FilesPerStep + 1);
+        _files = MeterBatch.Create(steps * FilesPerStep + 1);
         var opened = 0;
         var importer = new MeterReadingImporter(path =>
         {

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using DoubleChannelWrites;
+using DoubleChannelWrites.Tests;
 using HeapAssert;
-using Workshop.Benchmarks.Workloads;
 
 namespace Workshop.Benchmarks.Growth;
 
@@ -25,13 +25,36 @@ public sealed class DoubleChannelWritesGrowth : GrowthWorkload
 
     public override async Task RunAsync(int steps, Action<long> measured, CancellationToken cancellationToken)
     {
-        var (store, jobs) = ScoreBatch.Create(JobsPerStep);
+        var (store, jobs) = ScoreBatch.Create(JobsPerStep, missingEvery: 10);
         var runner = new JobRunner(store);
         for (var step = 1; step <= steps; step++)
         {
             await runner.RunBatchAsync(jobs, cancellationToken);
-            await ScoreBatch.SettleAsync(runner, TimeSpan.FromSeconds(5));
+            await SettleAsync(runner, TimeSpan.FromSeconds(5));
             measured((long)step * JobsPerStep);
+        }
+    }
+
+    // Waits (at most limit) until the runner's count of active workers has not moved for 100 ms.
+    private static async Task SettleAsync(JobRunner runner, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        var last = -1;
+        var stableSince = DateTime.UtcNow;
+        while (DateTime.UtcNow < deadline)
+        {
+            var now = runner.ActiveWorkers;
+            if (now != last)
+            {
+                last = now;
+                stableSince = DateTime.UtcNow;
+            }
+            else if (DateTime.UtcNow - stableSince > TimeSpan.FromMilliseconds(100))
+            {
+                return;
+            }
+
+            await Task.Delay(10);
         }
     }
 

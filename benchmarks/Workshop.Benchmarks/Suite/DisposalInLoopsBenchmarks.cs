@@ -1,20 +1,20 @@
 using BenchmarkDotNet.Attributes;
 using DisposalInLoops;
-using Workshop.Benchmarks.Workloads;
+using DisposalInLoops.Tests;
 
 namespace Workshop.Benchmarks.Suite;
 
 /// <summary>Kata 01: one nightly batch of 1,000 small meter files, read from disk. One operation is the whole batch.</summary>
 public class DisposalInLoopsBenchmarks
 {
-    private MeterFiles _files = null!;
+    private MeterBatch _files = null!;
     private MeterReadingImporter _importer = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         RetainedProbe.Measure(typeof(DisposalInLoopsBenchmarks), "01-disposal-in-loops");
-        _files = new MeterFiles(1_000);
+        _files = MeterBatch.Create(1_000);
         _importer = new MeterReadingImporter();
     }
 

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using DoubleChannelWrites;
-using Workshop.Benchmarks.Workloads;
+using DoubleChannelWrites.Tests;
 
 namespace Workshop.Benchmarks.Suite;
 
@@ -14,14 +14,14 @@ public class DoubleChannelWritesBenchmarks
 {
     private const int Jobs = 100;
     private InMemoryScoreStore _store = null!;
-    private Job[] _jobs = null!;
+    private List<Job> _jobs = null!;
     private JobRunner _runner = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         RetainedProbe.Measure(typeof(DoubleChannelWritesBenchmarks), "02-double-channel-writes");
-        (_store, _jobs) = ScoreBatch.Create(Jobs);
+        (_store, _jobs) = ScoreBatch.Create(Jobs, missingEvery: 10);
     }
 
     [IterationSetup]
