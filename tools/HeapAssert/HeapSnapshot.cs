@@ -7,6 +7,7 @@ namespace HeapAssert;
 /// What was alive at one moment: every object reachable from a GC root, with its type, size and the shortest path
 /// that reaches it, plus the async methods still pending and what every managed thread was doing.
 /// </summary>
+[TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed class HeapSnapshot
 {
     private readonly SnapshotData _data;
@@ -175,6 +176,7 @@ public sealed class HeapSnapshot
 }
 
 /// <summary>A set of live objects selected from a snapshot.</summary>
+[TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed class ObjectSet
 {
     private readonly Func<RetentionPath>? _shortestPath;
@@ -206,6 +208,7 @@ public sealed class ObjectSet
 /// <summary>A chain of references from a GC root to an object.</summary>
 /// <param name="Root">The root, in words: <c>static ReportCache.s_entries</c>, <c>local in Worker.RunAsync (thread #7)</c>, a handle, the finalizer queue.</param>
 /// <param name="Steps">The type of every object on the way, the first held by the root, the last the object itself.</param>
+[TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed record RetentionPath(string Root, IReadOnlyList<string> Steps)
 {
     private const int Shown = 12;
@@ -246,6 +249,7 @@ public sealed record TypeDelta(string TypeName, int CountBefore, int CountAfter,
 }
 
 /// <summary>The difference between two snapshots, most grown first.</summary>
+[TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed class HeapDiff(IReadOnlyList<TypeDelta> rows)
 {
     /// <summary>Every type whose live count or bytes changed.</summary>
@@ -279,6 +283,7 @@ public sealed class HeapDiff(IReadOnlyList<TypeDelta> rows)
 /// <param name="Awaiting">What it is suspended on, e.g. <c>Task.Delay</c>.</param>
 /// <param name="Count">How many of them.</param>
 /// <param name="HeldBy">What keeps one of them alive.</param>
+[TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed record PendingAsyncMethod(string Method, string Awaiting, int Count, RetentionPath HeldBy)
 {
     /// <inheritdoc />
@@ -286,6 +291,7 @@ public sealed record PendingAsyncMethod(string Method, string Awaiting, int Coun
 }
 
 /// <summary>A managed thread whose stack is inside some assembly's code.</summary>
+[TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed record ThreadInCode(int ManagedThreadId, IReadOnlyList<string> Frames)
 {
     /// <inheritdoc />

@@ -1,12 +1,16 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
+using ScottPlot;
 
 namespace NotebookKit;
 
-/// <summary>A chart: an inline SVG for notebooks that render HTML, and the same data as a text table for those that do not.</summary>
-/// <param name="Svg">An <c>&lt;svg&gt;</c> element, to show with <c>display(HTML(chart.Svg, chart.Text))</c>.</param>
-/// <param name="Text">A plain-text table of the same data, for GitHub and terminals.</param>
+/// <summary>
+/// A chart: drawn by ScottPlot as SVG for notebooks that render HTML, with the same data as a text table for those that
+/// do not. A cell that ends in a chart shows both: the editor draws the SVG, GitHub and terminals show the table.
+/// </summary>
+/// <param name="Svg">An <c>&lt;svg&gt;</c> element.</param>
+/// <param name="Text">A plain-text table of the same data.</param>
+[TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed record ChartResult(string Svg, string Text)
 {
     /// <inheritdoc />
@@ -18,15 +22,11 @@ public sealed record ChartResult(string Svg, string Text)
 /// <param name="Points">Its points, in the order they are joined.</param>
 public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points);
 
-/// <summary>Line charts as inline SVG, with no dependency beyond .NET.</summary>
+/// <summary>Line charts, drawn with ScottPlot.</summary>
 public static class Chart
 {
     private const int Width = 720;
     private const int Height = 400;
-    private const int Left = 84;
-    private const int Right = 32;
-    private const int Top = 56;
-    private const int Bottom = 64;
     private static readonly string[] s_palette = ["#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"];
 
     // Growth charts: red for the leak, green for the fix.
@@ -102,59 +102,33 @@ public static class Chart
 
     private static string Svg(string title, string xLabel, string yLabel, ChartSeries[] series, string[] palette)
     {
-        var points = series.SelectMany(s => s.Points).ToArray();
-        var xMax = NiceMax(points.Max(p => p.X));
-        var yMax = NiceMax(points.Max(p => p.Y));
-        var xMin = Math.Min(0, points.Min(p => p.X));
-        var yMin = Math.Min(0, points.Min(p => p.Y));
-        const double plotWidth = Width - Left - Right;
-        const double plotHeight = Height - Top - Bottom;
-        double Px(double x) => Left + ((x - xMin) / (xMax - xMin) * plotWidth);
-        double Py(double y) => Top + plotHeight - ((y - yMin) / (yMax - yMin) * plotHeight);
-
-        var svg = new StringBuilder();
-        svg.Append(s_inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" ")
-            .Append("font-family=\"Segoe UI, Helvetica, Arial, sans-serif\" font-size=\"12\" role=\"img\">")
-            .Append(s_inv, $"<title>{Escape(title)}</title>")
-            .Append(s_inv, $"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>")
-            .Append(s_inv, $"<text x=\"{Width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"600\">{Escape(title)}</text>");
-
-        foreach (var tick in Ticks(yMin, yMax))
-        {
-            var y = F(Py(tick));
-            svg.Append(s_inv, $"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{y}\" y2=\"{y}\" stroke=\"#e5e5e5\"/>")
-                .Append(s_inv, $"<text x=\"{Left - 8}\" y=\"{y}\" dy=\"4\" text-anchor=\"end\" fill=\"#555\">{Compact(tick)}</text>");
-        }
-
-        foreach (var tick in Ticks(xMin, xMax))
-        {
-            var x = F(Px(tick));
-            svg.Append(s_inv, $"<line x1=\"{x}\" x2=\"{x}\" y1=\"{Top + plotHeight}\" y2=\"{Top + plotHeight + 5}\" stroke=\"#555\"/>")
-                .Append(s_inv, $"<text x=\"{x}\" y=\"{Top + plotHeight + 20}\" text-anchor=\"middle\" fill=\"#555\">{Compact(tick)}</text>");
-        }
-
-        svg.Append(s_inv, $"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{Top + plotHeight}\" y2=\"{Top + plotHeight}\" stroke=\"#555\"/>")
-            .Append(s_inv, $"<line x1=\"{Left}\" x2=\"{Left}\" y1=\"{Top}\" y2=\"{Top + plotHeight}\" stroke=\"#555\"/>")
-            .Append(s_inv, $"<text x=\"{F(Left + (plotWidth / 2))}\" y=\"{Height - 16}\" text-anchor=\"middle\">{Escape(xLabel)}</text>")
-            .Append(s_inv, $"<text transform=\"translate(18 {F(Top + (plotHeight / 2))}) rotate(-90)\" text-anchor=\"middle\">{Escape(yLabel)}</text>");
-
+        NativeLibraries.Register();
+        var plot = new Plot();
+        plot.Title(title, size: 15);
+        plot.XLabel(xLabel, size: 12);
+        plot.YLabel(yLabel, size: 12);
         for (var i = 0; i < series.Length; i++)
         {
-            var color = palette[i % palette.Length];
-            var line = string.Join(" ", series[i].Points.Select(p => $"{F(Px(p.X))},{F(Py(p.Y))}"));
-            svg.Append(s_inv, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2.5\" points=\"{line}\"/>");
-            foreach (var (x, y) in series[i].Points)
-            {
-                svg.Append(s_inv, $"<circle cx=\"{F(Px(x))}\" cy=\"{F(Py(y))}\" r=\"3.5\" fill=\"{color}\"><title>{Escape(series[i].Name)}: {Compact(x)}, {y.ToString("N0", s_inv)}</title></circle>");
-            }
-
-            var legendY = Top - 18;
-            var legendX = Left + 12 + (i * 200);
-            svg.Append(s_inv, $"<line x1=\"{legendX}\" x2=\"{legendX + 24}\" y1=\"{legendY}\" y2=\"{legendY}\" stroke=\"{color}\" stroke-width=\"3\"/>")
-                .Append(s_inv, $"<text x=\"{legendX + 30}\" y=\"{legendY}\" dy=\"4\">{Escape(series[i].Name)}</text>");
+            var line = plot.Add.Scatter(
+                series[i].Points.Select(p => p.X).ToArray(),
+                series[i].Points.Select(p => p.Y).ToArray(),
+                ScottPlot.Color.FromHex(palette[i % palette.Length]));
+            line.LegendText = series[i].Name;
+            line.LineWidth = 2.5f;
+            line.MarkerSize = 6;
         }
 
-        return svg.Append("</svg>").ToString();
+        // Leaks are read from zero: an axis that starts near the data hides how much is held.
+        var points = series.SelectMany(s => s.Points).ToArray();
+        plot.Axes.SetLimits(
+            Math.Min(0, points.Min(p => p.X)), points.Max(p => p.X) * 1.04,
+            Math.Min(0, points.Min(p => p.Y)), Math.Max(1, points.Max(p => p.Y) * 1.1));
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = Compact };
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = Compact };
+        plot.ShowLegend(Alignment.UpperLeft);
+        var svg = plot.GetSvgXml(Width, Height);
+        return svg[svg.IndexOf("<svg", StringComparison.Ordinal)..]; // inline in HTML: no XML declaration
+
     }
 
     private static string Table(string title, string xLabel, ChartSeries[] series)
@@ -186,37 +160,6 @@ public static class Chart
         return text.ToString().TrimEnd();
     }
 
-    private static double NiceMax(double max)
-    {
-        if (max <= 0)
-        {
-            return 1;
-        }
-
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(max)));
-        foreach (var step in new[] { 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 })
-        {
-            if (step * magnitude >= max)
-            {
-                return step * magnitude;
-            }
-        }
-
-        return 10 * magnitude;
-    }
-
-    private static IEnumerable<double> Ticks(double min, double max)
-    {
-        var span = max - min;
-        var raw = span / 5;
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
-        var step = new[] { 1, 2, 2.5, 5, 10 }.Select(s => s * magnitude).First(s => s >= raw);
-        for (var tick = Math.Ceiling(min / step) * step; tick <= max + (step / 1000); tick += step)
-        {
-            yield return Math.Round(tick, 10);
-        }
-    }
-
     private static string Compact(double value)
     {
         var size = Math.Abs(value);
@@ -231,10 +174,6 @@ public static class Chart
 
     private static string Number(double value) =>
         value == Math.Floor(value) && Math.Abs(value) < 1e15 ? value.ToString("N0", s_inv) : value.ToString("#,0.###", s_inv);
-
-    private static string F(double value) => value.ToString("0.#", s_inv);
-
-    private static string Escape(string text) => WebUtility.HtmlEncode(text);
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.DotNet.Interactive.Documents;
 
 namespace NotebookRunner;
 
@@ -11,7 +12,7 @@ public static class Cli
 
     private const string Usage =
         """
-        Runs Polyglot (C#) notebooks headless, cell by cell, and prints every cell's outputs.
+        Runs Polyglot (C#) notebooks headless in the .NET Interactive C# kernel, cell by cell, and prints every cell's outputs.
 
         Usage: dotnet run --project tools/NotebookRunner -- [options] <notebook.ipynb>...
 
@@ -88,10 +89,10 @@ public static class Cli
             result = await NotebookExecutor.RunAsync(
                 path,
                 timeout,
-                starting: (cell, codeNumber) => output.WriteLine($"  [{cell.Number}] code {codeNumber}  {Dim(Brief(cell.Source))}"),
+                starting: (cellNumber, codeNumber, source) => output.WriteLine($"  [{cellNumber}] code {codeNumber}  {Dim(Brief(source))}"),
                 finished: done => PrintOutputs(done.Outputs, output));
         }
-        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
             error.WriteLine(e.Message);
             return UsageError;
@@ -108,7 +109,7 @@ public static class Cli
         var codeCells = result.Cells.Count;
         if (write)
         {
-            result.Notebook.Save(path);
+            NotebookExecutor.Save(result.Document, path);
             output.WriteLine($"  ok: {codeCells} code cells ran; outputs written to {path}");
         }
         else
@@ -118,12 +119,12 @@ public static class Cli
         return Success;
     }
 
-    private static void PrintOutputs(IEnumerable<CellOutput> outputs, TextWriter output)
+    private static void PrintOutputs(IEnumerable<InteractiveDocumentOutputElement> outputs, TextWriter output)
     {
-        foreach (var item in outputs)
+        foreach (var item in outputs.Where(o => o is not ErrorElement))
         {
-            var prefix = item is DisplayOutput { IsResult: true } ? "=> " : "";
-            foreach (var line in (prefix + item.ToTerminalText()).ReplaceLineEndings("\n").Split('\n'))
+            var prefix = item is ReturnValueElement ? "=> " : "";
+            foreach (var line in (prefix + NotebookExecutor.ToTerminalText(item)).TrimEnd().ReplaceLineEndings("\n").Split('\n'))
             {
                 output.WriteLine("      " + line);
             }
