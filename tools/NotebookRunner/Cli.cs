@@ -83,14 +83,26 @@ public static class Cli
         string Dim(string text) => color ? $"\u001b[2m{text}\u001b[0m" : text;
 
         output.WriteLine(path);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         NotebookResult result;
         try
         {
             result = await NotebookExecutor.RunAsync(
                 path,
                 timeout,
-                starting: (cellNumber, codeNumber, source) => output.WriteLine($"  [{cellNumber}] code {codeNumber}  {Dim(Brief(source))}"),
-                finished: done => PrintOutputs(done.Outputs, output));
+                starting: (cellNumber, codeNumber, source) =>
+                {
+                    output.WriteLine($"  [{cellNumber}] code {codeNumber}  {Dim(Brief(source))}");
+                    clock.Restart();
+                },
+                finished: done =>
+                {
+                    PrintOutputs(done.Outputs, output);
+                    if (clock.Elapsed >= TimeSpan.FromSeconds(1))
+                    {
+                        output.WriteLine(Dim($"      ({clock.Elapsed.TotalSeconds:0.0} s)"));
+                    }
+                });
         }
         catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {

@@ -10,6 +10,20 @@ var scratch = Directory.CreateTempSubdirectory("workshop-verify-");
 var dumpsBefore = StrayDumps();
 try
 {
+    // What a fresh clone lacks: the local tools (dotnet repl for the notebooks, dotnet-dump for the engine's SOS check)
+    // and the slides' npm packages. Both are pinned, and both are quick when already there.
+    Console.WriteLine("Restoring the pinned tools and packages...");
+    Check(results, "local tools restored (dotnet tool restore)", Run("dotnet", ["tool", "restore"], root, TimeSpan.FromMinutes(10)),
+        "check that NuGet is reachable, then run `dotnet tool restore`");
+    var slides = Path.Combine(root, "slides");
+    if (File.Exists(Path.Combine(slides, "package-lock.json")))
+    {
+        Check(results, "slides packages installed (npm ci)",
+            Directory.Exists(Path.Combine(slides, "node_modules", "@marp-team")) ? (0, "") : Run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], slides, TimeSpan.FromMinutes(10)),
+            "check that npm is installed and its registry reachable, then run `npm ci` in slides/");
+    }
+
+    Console.WriteLine();
     Console.WriteLine("Building the workshop against the katas and against the solutions...");
     if (!Build(root, useSolutions: false, results) || !Build(root, useSolutions: true, results))
     {
@@ -67,16 +81,17 @@ try
             continue;
         }
 
-        Check(results, name, Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15)), "run it in the terminal to see the failing cell");
+        // Two independent clients of the .NET Interactive kernel: the workshop's runner and dotnet repl.
+        Check(results, $"{name} in the kernel (NotebookRunner)", Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15)),
+            "run it with `dotnet run --project tools/NotebookRunner -- <notebook>` to see the failing cell");
+        Check(results, $"{name} in dotnet repl", RunInRepl(notebook, scratch.FullName),
+            $"run `cd notebooks && dotnet repl --run {Path.GetFileName(notebook)} --exit-after-run` to see the failing cell");
     }
 
-    var slides = Path.Combine(root, "slides");
     if (File.Exists(Path.Combine(slides, "package.json")))
     {
-        var build = Directory.Exists(Path.Combine(slides, "node_modules"))
-            ? Run("npm", ["run", "build", "--silent"], slides, TimeSpan.FromMinutes(10))
-            : (1, "slides/node_modules is missing: run `npm ci` in slides/ first (.ci/run does).");
-        Check(results, "slides build to HTML", build, "run `npm run build` in slides/ to see the broken deck");
+        Check(results, "slides build to HTML", Run("npm", ["run", "build", "--silent"], slides, TimeSpan.FromMinutes(10)),
+            "run `npm run build` in slides/ to see the broken deck");
     }
 
     var benchmarks = Path.Combine(root, "benchmarks", "Workshop.Benchmarks", "Workshop.Benchmarks.csproj");
@@ -229,11 +244,45 @@ static string? NotExecuted(string notebook)
         .Where(c => c.GetProperty("cell_type").GetString() == "code")
         .Select(c => c.TryGetProperty("execution_count", out var n) && n.ValueKind == System.Text.Json.JsonValueKind.Number ? n.GetInt32() : 0)
         .ToArray();
-    return counts.SequenceEqual(Enumerable.Range(1, counts.Length)) ? null : "its committed outputs are missing or out of order (not saved from one complete run).";
+    var errors = json.RootElement.GetProperty("cells").EnumerateArray()
+        .Where(c => c.TryGetProperty("outputs", out var outputs) && outputs.EnumerateArray().Any(o => o.GetProperty("output_type").GetString() == "error"))
+        .Count();
+    return !counts.SequenceEqual(Enumerable.Range(1, counts.Length)) ? "its committed outputs are missing or out of order (not saved from one complete run)."
+        : errors > 0 ? $"its committed outputs hold {errors} cell error(s)."
+        : null;
 }
 
+// dotnet repl runs the notebook in its own kernel, from the notebook's folder (as an editor does), and reports each cell
+// as a test in a TRX file: every code cell must pass.
+static (int Code, string Output) RunInRepl(string notebook, string scratch)
+{
+    var trx = Path.Combine(scratch, Path.GetFileNameWithoutExtension(notebook) + ".trx");
+    var (code, output) = Run("dotnet", ["repl", "--run", Path.GetFileName(notebook), "--exit-after-run", "--output-format", "trx", "--output-path", trx],
+        Path.GetDirectoryName(notebook)!, TimeSpan.FromMinutes(15));
+    if (!File.Exists(trx))
+    {
+        return (code == 0 ? 1 : code, $"dotnet repl wrote no results (exit code {code}).{Environment.NewLine}{output}");
+    }
+
+    XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+    var cells = XDocument.Parse(File.ReadAllText(trx)).Descendants(ns + "UnitTestResult").ToArray();
+    var failed = cells.Where(c => c.Attribute("outcome")?.Value != "Passed")
+        .Select(c => $"{c.Attribute("testName")?.Value.Split(':')[0].Trim()}: {FirstLine(c.Descendants(ns + "Message").FirstOrDefault()?.Value ?? c.Attribute("outcome")?.Value ?? "")}")
+        .ToArray();
+    if (cells.Length == 0)
+    {
+        return (1, "dotnet repl ran no cell.");
+    }
+
+    return failed.Length == 0 && code == 0
+        ? (0, "")
+        : (1, $"{failed.Length} of {cells.Length} cells failed (exit code {code}):{Environment.NewLine}{string.Join(Environment.NewLine, failed.Take(5))}");
+}
+
+// HeapAssert's own dumps, and what the notebooks' dotnet-dump and dotnet-gcdump cells write.
 static IEnumerable<string> StrayDumps() =>
-    Directory.EnumerateFiles(Path.GetTempPath(), "heapassert-*.dmp").ToArray();
+    new[] { "heapassert-*.dmp", "*.gcdump", "workshop-dump-*" }
+        .SelectMany(pattern => Directory.EnumerateFileSystemEntries(Path.GetTempPath(), pattern)).ToArray();
 
 // xunit reports "<exception type> : <message>"; HeapAssert starts every leak message with "Leak detected: ".
 static bool IsLeakFailure(string message) =>
