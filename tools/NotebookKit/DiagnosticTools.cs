@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace NotebookKit;
+
+/// <summary>
+/// What one or more runs of a diagnostic tool printed: the commands, as you would type them, and their output
+/// (trimmed to the lines that matter, with a note where lines were left out).
+/// </summary>
+[TypeFormatterSource(typeof(NotebookFormatters))]
+public sealed record ToolRun(string Commands, string Output)
+{
+    /// <summary>
+    /// The count in the row of <paramref name="typeName"/> (a full type name), as <c>dotnet-gcdump report</c> and SOS's
+    /// <c>dumpheap -stat</c> print it; null when no row names exactly that type.
+    /// </summary>
+    public long? CountOf(string typeName)
+    {
+        foreach (var line in Output.Split('\n'))
+        {
+            // gcdump report adds the assembly in brackets after the type; SOS does not.
+            var row = line.TrimEnd();
+            row = row.EndsWith(']') && row.LastIndexOf("  [", StringComparison.Ordinal) is var bracket and > 0 ? row[..bracket] : row;
+            if (row.EndsWith(" " + typeName, StringComparison.Ordinal) && DiagnosticTools.Counts(line) is { } count)
+            {
+                return count;
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Commands + Environment.NewLine + Output;
+}
+
+/// <summary>
+/// The .NET diagnostic tools a person would point at a leaking service (dotnet-counters, dotnet-gcdump, dotnet-dump
+/// with SOS), run for real against a process: the workshop pins them in <c>.config/dotnet-tools.json</c>, and
+/// <c>dotnet tool restore</c> installs them. Every file a tool writes goes to a temporary folder that is deleted
+/// before the call returns: no dump is left behind.
+/// </summary>
+public static partial class DiagnosticTools
+{
+    private static readonly TimeSpan s_limit = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// <c>dotnet-counters collect</c> on <paramref name="processId"/> for <paramref name="duration"/>, while
+    /// <paramref name="during"/> (if given) runs traffic in this process; returns the garbage collector's counters at
+    /// each one-second sample: the heap size after the last collection per generation, and the collection counts.
+    /// </summary>
+    public static ToolRun Counters(int processId, TimeSpan duration, Func<Task>? during = null)
+    {
+        using var folder = new TempFolder();
+        var csv = Path.Combine(folder.Path, "counters.csv");
+        var span = duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture);
+        var command = $"dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o counters.csv";
+        var work = during is null ? Task.CompletedTask : Task.Run(during);
+        var result = Shell.Execute("dotnet", $"tool run dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o \"{csv}\"", s_limit);
+        work.GetAwaiter().GetResult();
+        if (result.ExitCode != 0 || !File.Exists(csv))
+        {
+            return Failed(command, result);
+        }
+
+        return new ToolRun("$ " + command, CounterTable(File.ReadAllLines(csv)));
+    }
+
+    /// <summary>
+    /// <c>dotnet-gcdump collect</c> on <paramref name="processId"/>, then <c>dotnet-gcdump report</c>: the header, the
+    /// <paramref name="top"/> largest types, and every row whose type name contains one of <paramref name="types"/>.
+    /// </summary>
+    public static ToolRun GcDump(int processId, string[] types, int top = 5)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "heap.gcdump");
+        var collect = Shell.Execute("dotnet", $"tool run dotnet-gcdump collect -p {processId} -o \"{file}\"", s_limit);
+        var commands = $"$ dotnet-gcdump collect -p {processId} -o heap.gcdump{Environment.NewLine}$ dotnet-gcdump report heap.gcdump";
+        if (collect.ExitCode != 0 || !File.Exists(file))
+        {
+            return Failed(commands, collect);
+        }
+
+        var report = Shell.Execute("dotnet", $"tool run dotnet-gcdump report \"{file}\"", s_limit);
+        if (report.ExitCode != 0)
+        {
+            return Failed(commands, report);
+        }
+
+        var lines = report.StandardOutput.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
+        var rows = lines.Where(l => Counts(l) is not null).ToArray();
+        var header = lines.TakeWhile(l => Counts(l) is null).ToArray();
+        var kept = rows.Take(top).Concat(rows.Skip(top).Where(r => types.Any(t => r.Contains(t, StringComparison.Ordinal)))).ToArray();
+        var text = new StringBuilder();
+        foreach (var line in header)
+        {
+            text.AppendLine(line);
+        }
+
+        foreach (var line in kept)
+        {
+            text.AppendLine(line);
+        }
+
+        text.Append(CultureInfo.InvariantCulture, $"  … {rows.Length - kept.Length:N0} more rows: the {top} largest types, then only those named {string.Join(", ", types)}");
+        return new ToolRun(commands, text.ToString());
+    }
+
+    /// <summary>
+    /// <c>dotnet-dump collect --type Heap</c> on <paramref name="processId"/>, then <c>dotnet-dump analyze</c> with SOS's
+    /// <c>dumpheap -stat -live -type &lt;typeName&gt;</c>: the reference count of what is alive, the objects that a
+    /// garbage collection would keep.
+    /// </summary>
+    public static ToolRun DumpHeap(int processId, string typeName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(typeName);
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "heap.dmp");
+        var commands = $"$ dotnet-dump collect -p {processId} --type Heap -o heap.dmp{Environment.NewLine}$ dotnet-dump analyze heap.dmp -c \"dumpheap -stat -live -type {typeName}\" -c exit";
+        var collect = Shell.Execute("dotnet", $"tool run dotnet-dump collect -p {processId} --type Heap -o \"{file}\"", s_limit);
+        if (collect.ExitCode != 0 || !File.Exists(file))
+        {
+            return Failed(commands, collect);
+        }
+
+        var analyze = Shell.Execute("dotnet", $"tool run dotnet-dump analyze \"{file}\" -c \"dumpheap -stat -live -type {typeName}\" -c exit", s_limit);
+        if (analyze.ExitCode != 0)
+        {
+            return Failed(commands, analyze);
+        }
+
+        var lines = analyze.StandardOutput.Split('\n').Select(l => l.TrimEnd())
+            .SkipWhile(l => !l.StartsWith("Statistics", StringComparison.Ordinal))
+            .Where(l => l.Length > 0 && !l.StartsWith('>'));
+        return new ToolRun(commands, string.Join(Environment.NewLine, lines));
+    }
+
+    /// <summary>The first number with thousands separators or of 1+ digits that stands as a count in a report row.</summary>
+    internal static long? Counts(string line)
+    {
+        // gcdump report: "  Object Bytes  Count  Type"; dumpheap -stat: "MT  Count  TotalSize  Class Name".
+        var match = ReportRow().Match(line);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        return long.Parse(match.Groups["count"].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+    }
+
+    private static string CounterTable(string[] csv)
+    {
+        // Timestamp,Provider,Counter Name,Counter Type,Mean/Increment; rates are per second.
+        var columns = new (string Counter, string Label, bool Bytes)[]
+        {
+            ("dotnet.gc.heap.total_allocated (By / 1 sec)", "allocated/s", true),
+            ("dotnet.gc.collections ({collection} / 1 sec)[gc.heap.generation=gen0]", "gen0 GCs/s", false),
+            ("dotnet.gc.collections ({collection} / 1 sec)[gc.heap.generation=gen1]", "gen1 GCs/s", false),
+            ("dotnet.gc.collections ({collection} / 1 sec)[gc.heap.generation=gen2]", "gen2 GCs/s", false),
+            ("dotnet.gc.last_collection.heap.size (By)[gc.heap.generation=gen2]", "gen2 size", true),
+            ("dotnet.gc.last_collection.heap.size (By)[gc.heap.generation=loh]", "LOH size", true),
+            ("dotnet.gc.last_collection.memory.committed_size (By)", "committed", true),
+        };
+        var samples = csv.Skip(1)
+            .Select(line => line.Split(','))
+            .Where(cells => cells.Length >= 5)
+            .GroupBy(cells => cells[0])
+            .Select(group => group.GroupBy(c => c[2]).ToDictionary(c => c.Key, c => c.Last()[4]))
+            .Where(values => columns.Any(c => values.ContainsKey(c.Counter)))
+            .ToArray();
+        if (samples.Length == 0)
+        {
+            return "(no garbage-collector counters were published during the collection)" + Environment.NewLine
+                + string.Join(Environment.NewLine, csv.Take(8));
+        }
+
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"second",6}  {string.Join("  ", columns.Select(c => c.Label.PadLeft(11)))}");
+        for (var i = 0; i < samples.Length; i++)
+        {
+            var cells = columns.Select(c => samples[i].TryGetValue(c.Counter, out var v) ? Pretty(v, c.Bytes) : "");
+            text.AppendLine(CultureInfo.InvariantCulture, $"{i + 1,6}  {string.Join("  ", cells.Select(c => c.PadLeft(11)))}");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static string Pretty(string value, bool bytes) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? bytes ? Chart.Bytes((long)number) : number.ToString("N0", CultureInfo.InvariantCulture)
+            : value;
+
+    private static ToolRun Failed(string commands, ProcessResult result) =>
+        new(commands, $"[the tool failed with exit code {result.ExitCode}{(result.TimedOut ? ", stopped after its time limit" : "")}]{Environment.NewLine}{result.Output.Trim()}"
+            + (result.Output.Contains("dotnet tool restore", StringComparison.Ordinal) || result.Output.Contains("Cannot find a tool", StringComparison.Ordinal)
+                ? $"{Environment.NewLine}Install the workshop's pinned tools first: `dotnet tool restore` in the repository root."
+                : ""));
+
+    // "  1,234,567   12,345  System.String" (gcdump) or "7f3a1c2b4e10  200,000  9,600,000 UnboundedCaches.ReportEntry" (SOS).
+    [GeneratedRegex(@"^\s*(?:[0-9a-f]{8,16}\s+(?<count>[\d,]+)\s+[\d,]+|[\d,]+\s+(?<count>[\d,]+))\s+\S")]
+    private static partial Regex ReportRow();
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("workshop-dump-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
