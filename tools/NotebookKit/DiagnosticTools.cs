@@ -12,23 +12,26 @@ namespace NotebookKit;
 public sealed record ToolRun(string Commands, string Output)
 {
     /// <summary>
-    /// The count in the row of <paramref name="typeName"/> (a full type name), as <c>dotnet-gcdump report</c> and SOS's
-    /// <c>dumpheap -stat</c> print it; null when no row names exactly that type.
+    /// The count in the row of <paramref name="typeName"/> (a full type name; a generic type's rows, <c>Name&lt;…&gt;</c>,
+    /// are added up), as <c>dotnet-gcdump report</c> and SOS's <c>dumpheap -stat</c> print it; null when no row names that type.
     /// </summary>
     public long? CountOf(string typeName)
     {
+        long? total = null;
         foreach (var line in Output.Split('\n'))
         {
             // gcdump report adds the assembly in brackets after the type; SOS does not.
             var row = line.TrimEnd();
             row = row.EndsWith(']') && row.LastIndexOf("  [", StringComparison.Ordinal) is var bracket and > 0 ? row[..bracket] : row;
-            if (row.EndsWith(" " + typeName, StringComparison.Ordinal) && DiagnosticTools.Counts(line) is { } count)
+            var start = row.LastIndexOf(" " + typeName, StringComparison.Ordinal);
+            var named = start >= 0 && (row.EndsWith(" " + typeName, StringComparison.Ordinal) || (row[(start + 1 + typeName.Length)..].StartsWith('<') && row.EndsWith('>')));
+            if (named && DiagnosticTools.Counts(line) is { } count)
             {
-                return count;
+                total = (total ?? 0) + count;
             }
         }
 
-        return null;
+        return total;
     }
 
     /// <inheritdoc />
@@ -111,31 +114,53 @@ public static partial class DiagnosticTools
     /// <summary>
     /// <c>dotnet-dump collect --type Heap</c> on <paramref name="processId"/>, then <c>dotnet-dump analyze</c> with SOS's
     /// <c>dumpheap -stat -live -type &lt;typeName&gt;</c>: the reference count of what is alive, the objects that a
-    /// garbage collection would keep.
+    /// garbage collection would keep. <c>-type</c> matches every type whose name contains <paramref name="typeName"/>.
     /// </summary>
     public static ToolRun DumpHeap(int processId, string typeName)
     {
         ArgumentException.ThrowIfNullOrEmpty(typeName);
+        return Sos(processId, $"dumpheap -stat -live -type {typeName}");
+    }
+
+    /// <summary>
+    /// <c>dotnet-dump collect --type Heap</c> on <paramref name="processId"/>, then <c>dotnet-dump analyze</c> running the
+    /// SOS <paramref name="commands"/> in order (for example <c>dumpasync --coalesce</c>, <c>dumpheap -stat -live</c>),
+    /// and what they printed, at most <paramref name="lines"/> lines.
+    /// </summary>
+    public static ToolRun Sos(int processId, string[] commands, int lines = 60)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
         using var folder = new TempFolder();
         var file = Path.Combine(folder.Path, "heap.dmp");
-        var commands = $"$ dotnet-dump collect -p {processId} --type Heap -o heap.dmp{Environment.NewLine}$ dotnet-dump analyze heap.dmp -c \"dumpheap -stat -live -type {typeName}\" -c exit";
+        var chain = string.Concat(commands.Select(c => $" -c \"{c}\"")) + " -c exit";
+        var typed = $"$ dotnet-dump collect -p {processId} --type Heap -o heap.dmp{Environment.NewLine}$ dotnet-dump analyze heap.dmp{chain}";
         var collect = Shell.Execute("dotnet", $"tool run dotnet-dump collect -p {processId} --type Heap -o \"{file}\"", s_limit);
         if (collect.ExitCode != 0 || !File.Exists(file))
         {
-            return Failed(commands, collect);
+            return Failed(typed, collect);
         }
 
-        var analyze = Shell.Execute("dotnet", $"tool run dotnet-dump analyze \"{file}\" -c \"dumpheap -stat -live -type {typeName}\" -c exit", s_limit);
+        var analyze = Shell.Execute("dotnet", $"tool run dotnet-dump analyze \"{file}\"{chain}", s_limit);
         if (analyze.ExitCode != 0)
         {
-            return Failed(commands, analyze);
+            return Failed(typed, analyze);
         }
 
-        var lines = analyze.StandardOutput.Split('\n').Select(l => l.TrimEnd())
-            .SkipWhile(l => !l.StartsWith("Statistics", StringComparison.Ordinal))
-            .Where(l => l.Length > 0 && !l.StartsWith('>'));
-        return new ToolRun(commands, string.Join(Environment.NewLine, lines));
+        var printed = analyze.StandardOutput.Split('\n').Select(l => l.TrimEnd())
+            .SkipWhile(l => !l.StartsWith("Loading core dump", StringComparison.Ordinal)).Skip(1)
+            .Where(l => l.Length > 0 && !l.StartsWith('>'))
+            .ToArray();
+        var shown = printed.Take(lines).ToList();
+        if (printed.Length > lines)
+        {
+            shown.Add($"… {printed.Length - lines:N0} more lines");
+        }
+
+        return new ToolRun(typed, string.Join(Environment.NewLine, shown));
     }
+
+    /// <inheritdoc cref="Sos(int, string[], int)"/>
+    public static ToolRun Sos(int processId, string command) => Sos(processId, [command]);
 
     /// <summary>The first number with thousands separators or of 1+ digits that stands as a count in a report row.</summary>
     internal static long? Counts(string line)
@@ -162,6 +187,7 @@ public static partial class DiagnosticTools
             ("dotnet.gc.last_collection.heap.size (By)[gc.heap.generation=gen2]", "gen2 size", true),
             ("dotnet.gc.last_collection.heap.size (By)[gc.heap.generation=loh]", "LOH size", true),
             ("dotnet.gc.last_collection.memory.committed_size (By)", "committed", true),
+            ("dotnet.timer.count ({timer})", "timers", false),
         };
         var samples = csv.Skip(1)
             .Select(line => line.Split(','))
