@@ -50,7 +50,7 @@ public static partial class DiagnosticTools
 
     /// <summary>
     /// <c>dotnet-counters collect</c> on <paramref name="processId"/> for <paramref name="duration"/>, while
-    /// <paramref name="during"/> (if given) runs traffic in this process; returns the garbage collector's counters at
+    /// <paramref name="during"/> (if given) runs traffic in this process, from the tool's first sample on; returns the garbage collector's counters at
     /// each one-second sample: the heap size after the last collection per generation, and the collection counts.
     /// </summary>
     public static ToolRun Counters(int processId, TimeSpan duration, Func<Task>? during = null)
@@ -59,9 +59,17 @@ public static partial class DiagnosticTools
         var csv = Path.Combine(folder.Path, "counters.csv");
         var span = duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture);
         var command = $"dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o counters.csv";
-        var work = during is null ? Task.CompletedTask : Task.Run(during);
-        var result = Shell.Execute("dotnet", $"tool run dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o \"{csv}\"", s_limit);
-        work.GetAwaiter().GetResult();
+        var tool = Task.Run(() => Shell.Execute("dotnet", $"tool run dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o \"{csv}\"", s_limit));
+
+        // The tool takes a moment to start: the traffic begins once its first sample is written.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!tool.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(30) && !HasSample(csv))
+        {
+            Thread.Sleep(50);
+        }
+
+        during?.Invoke().GetAwaiter().GetResult();
+        var result = tool.GetAwaiter().GetResult();
         if (result.ExitCode != 0 || !File.Exists(csv))
         {
             return Failed(command, result);
@@ -173,6 +181,19 @@ public static partial class DiagnosticTools
         }
 
         return long.Parse(match.Groups["count"].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+    }
+
+    private static bool HasSample(string csv)
+    {
+        try
+        {
+            using var reader = new StreamReader(new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 1;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static string CounterTable(string[] csv)
