@@ -5,8 +5,9 @@ using System.Text.RegularExpressions;
 namespace NotebookKit;
 
 /// <summary>
-/// What one or more runs of a diagnostic tool printed: the commands, as you would type them, and their output
-/// (trimmed to the lines that matter, with a note where lines were left out).
+/// What one or more runs of a diagnostic tool printed: the commands, as you would type them in the repository after
+/// <c>dotnet tool restore</c> (<c>dotnet dotnet-dump …</c> runs the pinned local tool; after a global install it is
+/// <c>dotnet-dump …</c>), and their output, trimmed to the lines that matter, with a note where lines were left out.
 /// </summary>
 [TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed record ToolRun(string Commands, string Output)
@@ -58,7 +59,7 @@ public static partial class DiagnosticTools
         using var folder = new TempFolder();
         var csv = Path.Combine(folder.Path, "counters.csv");
         var span = duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture);
-        var command = $"dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o counters.csv";
+        var command = $"dotnet dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o counters.csv";
         var tool = Task.Run(() => Shell.Execute("dotnet", $"tool run dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o \"{csv}\"", s_limit));
 
         // The tool takes a moment to start: the traffic begins once its first sample is written.
@@ -88,7 +89,7 @@ public static partial class DiagnosticTools
         using var folder = new TempFolder();
         var file = Path.Combine(folder.Path, "heap.gcdump");
         var collect = Shell.Execute("dotnet", $"tool run dotnet-gcdump collect -p {processId} -o \"{file}\"", s_limit);
-        var commands = $"$ dotnet-gcdump collect -p {processId} -o heap.gcdump{Environment.NewLine}$ dotnet-gcdump report heap.gcdump";
+        var commands = $"$ dotnet dotnet-gcdump collect -p {processId} -o heap.gcdump{Environment.NewLine}$ dotnet dotnet-gcdump report heap.gcdump";
         if (collect.ExitCode != 0 || !File.Exists(file))
         {
             return Failed(commands, collect);
@@ -141,7 +142,7 @@ public static partial class DiagnosticTools
         using var folder = new TempFolder();
         var file = Path.Combine(folder.Path, "heap.dmp");
         var chain = string.Concat(commands.Select(c => $" -c \"{c}\"")) + " -c exit";
-        var typed = $"$ dotnet-dump collect -p {processId} --type Heap -o heap.dmp{Environment.NewLine}$ dotnet-dump analyze heap.dmp{chain}";
+        var typed = $"$ dotnet dotnet-dump collect -p {processId} --type Heap -o heap.dmp{Environment.NewLine}$ dotnet dotnet-dump analyze heap.dmp{chain}";
         var collect = Shell.Execute("dotnet", $"tool run dotnet-dump collect -p {processId} --type Heap -o \"{file}\"", s_limit);
         if (collect.ExitCode != 0 || !File.Exists(file))
         {
