@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]
 
 namespace NotebookRunner.Tests;
 
