@@ -64,7 +64,7 @@ internal static class Agent
     {
         var clr = target.ClrVersions.FirstOrDefault()
             ?? throw new InvalidOperationException("No .NET runtime found in the target.");
-        using var runtime = clr.CreateRuntime();
+        using var runtime = LocalDac.CreateRuntime(clr);
         return Walker.Walk(runtime);
     }
 }

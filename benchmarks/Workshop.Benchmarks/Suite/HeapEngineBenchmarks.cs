@@ -42,7 +42,7 @@ public class HeapEngineBenchmarks
     {
         Heap.CollectEverything();
         using var target = DataTarget.CreateSnapshotAndAttach(Environment.ProcessId);
-        using var runtime = target.ClrVersions[0].CreateRuntime();
+        using var runtime = LocalDac.CreateRuntime(target.ClrVersions[0]);
         var count = 0;
         foreach (var item in runtime.Heap.EnumerateObjects())
         {
