@@ -35,7 +35,7 @@ internal static class Traffic
         {
             var openBefore = server.OpenConnections;
             await send();
-            var openAfter = await server.WaitForOpenConnectionsAsync(Math.Max(openBefore, 1), s_settle);
+            var openAfter = await server.WaitForOpenConnectionsAsync(openBefore, s_settle);
             paths.Add(new PathResult(path, requests, Math.Max(0, openAfter - openBefore)));
         }
 
@@ -150,5 +150,6 @@ internal sealed record PathResult(string Path, int Requests, int LeftOpen);
 internal sealed record TrafficResult(int SignedCorrectly, int NotFound, int Cancelled, IReadOnlyList<PathResult> Paths)
 {
     public string Describe() =>
-        "connections left open, by path: " + string.Join(", ", Paths.Select(p => $"{p.LeftOpen} after {p.Requests} {p.Path}"));
+        "connections each kind of request left open, where a proxy that owns one channel leaves 1 after its first request: "
+        + string.Join(", ", Paths.Select(p => $"{p.LeftOpen} after {p.Requests} {p.Path}"));
 }
