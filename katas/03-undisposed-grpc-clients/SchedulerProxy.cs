@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SecretManager;
+using Google.Cloud.SecretManager.V1;
+using Grpc.Net.Client;
 
 namespace UndisposedGrpcClients;
 
@@ -32,15 +33,16 @@ public sealed class SchedulerProxy : IDisposable
 
     public async Task<SchedulerCall> HandleAsync(CronRequest request, CancellationToken cancellationToken = default)
     {
-        // KATA: every request gets a brand-new client. What happens to it once the request is done?
-        var client = SecretManagerServiceClient.Create(_secretManager);
+        // KATA: every request gets a brand-new channel. What happens to it once the request is done?
+        var channel = GrpcChannel.ForAddress(_secretManager);
+        var client = new SecretManagerService.SecretManagerServiceClient(channel);
 
         var secret = await client.AccessSecretVersionAsync(
-            new AccessSecretVersionRequest { Name = SigningKeyName }, cancellationToken);
+            new AccessSecretVersionRequest { Name = SigningKeyName }, cancellationToken: cancellationToken);
 
         var jobName = $"projects/{_projectId}/locations/{request.Location}/jobs/{request.Name}";
         var body = JsonSerializer.Serialize(request);
-        var signature = HMACSHA256.HashData(secret.Payload.Span, Encoding.UTF8.GetBytes(body));
+        var signature = HMACSHA256.HashData(secret.Payload.Data.Span, Encoding.UTF8.GetBytes(body));
         return new SchedulerCall(jobName, body, Convert.ToHexString(signature));
     }
 

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using SecretManager;
+using Google.Cloud.SecretManager.V1;
+using Grpc.Net.Client;
 
 namespace UndisposedGrpcClients;
 
@@ -18,12 +19,12 @@ public sealed record SchedulerCall(string JobName, string Body, string Signature
 /// </summary>
 public sealed class SchedulerProxy : IDisposable
 {
-    private readonly SecretManagerServiceClient _secrets;
+    private readonly GrpcChannel _secretManager;
     private readonly string _projectId;
 
     public SchedulerProxy(Uri secretManager, string projectId)
     {
-        _secrets = SecretManagerServiceClient.Create(secretManager);
+        _secretManager = GrpcChannel.ForAddress(secretManager);
         _projectId = projectId;
     }
 
@@ -32,20 +33,21 @@ public sealed class SchedulerProxy : IDisposable
 
     public async Task<SchedulerCall> HandleAsync(CronRequest request, CancellationToken cancellationToken = default)
     {
-        // FIXED: one client for the proxy's lifetime: every call shares its HTTP/2 connection, closed in Dispose.
-        var client = _secrets;
+        // FIXED: one channel for the proxy's lifetime: every call shares its HTTP/2 connection, closed in Dispose.
+        var channel = _secretManager;
+        var client = new SecretManagerService.SecretManagerServiceClient(channel);
 
         var secret = await client.AccessSecretVersionAsync(
-            new AccessSecretVersionRequest { Name = SigningKeyName }, cancellationToken);
+            new AccessSecretVersionRequest { Name = SigningKeyName }, cancellationToken: cancellationToken);
 
         var jobName = $"projects/{_projectId}/locations/{request.Location}/jobs/{request.Name}";
         var body = JsonSerializer.Serialize(request);
-        var signature = HMACSHA256.HashData(secret.Payload.Span, Encoding.UTF8.GetBytes(body));
+        var signature = HMACSHA256.HashData(secret.Payload.Data.Span, Encoding.UTF8.GetBytes(body));
         return new SchedulerCall(jobName, body, Convert.ToHexString(signature));
     }
 
     public void Dispose()
     {
-        _secrets.Dispose();
+        _secretManager.Dispose();
     }
 }

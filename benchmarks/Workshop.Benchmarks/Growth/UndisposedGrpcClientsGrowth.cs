@@ -1,11 +1,15 @@
 using System.Globalization;
+using Grpc.Net.Client;
 using HeapAssert;
-using SecretManager;
 using UndisposedGrpcClients;
+using UndisposedGrpcClients.Tests;
 
 namespace Workshop.Benchmarks.Growth;
 
-/// <summary>Kata 03: one proxy in front of an in-process Secret Manager, 50 requests per step. Counts client-side HTTP/2 connections.</summary>
+/// <summary>
+/// Kata 03: one proxy in front of the tests' in-process Secret Manager (Grpc.AspNetCore on Kestrel), 50 requests per
+/// step. Counts live GrpcChannel objects: each one a leaked channel keeps with its handler and HTTP/2 connection.
+/// </summary>
 public sealed class UndisposedGrpcClientsGrowth : GrowthWorkload
 {
     private const int RequestsPerStep = 50;
@@ -14,7 +18,7 @@ public sealed class UndisposedGrpcClientsGrowth : GrowthWorkload
 
     public override string Kata => "03-undisposed-grpc-clients";
 
-    public override string Measure => "live Http2Connection";
+    public override string Measure => "live GrpcChannel";
 
     public override string Unit => "requests";
 
@@ -37,8 +41,8 @@ public sealed class UndisposedGrpcClientsGrowth : GrowthWorkload
 
     public override Indicator Count(HeapSnapshot heap)
     {
-        var connections = heap.ObjectsNamed("System.Net.Http.Http2Connection");
-        return new Indicator(connections.Count, connections.Bytes);
+        var channels = heap.Objects<GrpcChannel>();
+        return new Indicator(channels.Count, channels.Bytes);
     }
 
     public override async ValueTask DisposeAsync()

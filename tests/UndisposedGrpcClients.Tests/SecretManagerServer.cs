@@ -1,30 +1,30 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
+using Google.Cloud.SecretManager.V1;
 using Google.Protobuf;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace SecretManager;
+namespace UndisposedGrpcClients.Tests;
 
 /// <summary>
-/// A fake Secret Manager: an in-process Kestrel server speaking gRPC over HTTP/2 (h2c) on 127.0.0.1,
-/// on a port the operating system picks. It counts the TCP connections clients keep open to it.
+/// A Secret Manager for the tests: the generated <c>SecretManagerService</c> served by Grpc.AspNetCore on Kestrel,
+/// over HTTP/2 without TLS (h2c) on 127.0.0.1 and a port the system picks. It counts the TCP connections clients
+/// keep open to it. Disposing it stops Kestrel, which closes every connection, also those nobody else closed.
 /// </summary>
 public sealed class SecretManagerServer : IAsyncDisposable
 {
-    private const string AccessSecretVersionPath = "/secretmanager.v1.SecretManagerService/AccessSecretVersion";
-
-    private readonly ConcurrentDictionary<string, ByteString> _secrets = new();
+    private readonly ConcurrentDictionary<string, ByteString> _secrets = new(StringComparer.Ordinal);
     private WebApplication? _app;
     private int _openConnections;
     private int _totalConnections;
     private int _calls;
+    private volatile bool _stalled;
 
     private SecretManagerServer()
     {
@@ -42,15 +42,26 @@ public sealed class SecretManagerServer : IAsyncDisposable
     /// <summary>AccessSecretVersion calls answered with a secret.</summary>
     public int Calls => Volatile.Read(ref _calls);
 
+    /// <summary>
+    /// While true, every call waits until its caller gives up (a slow backend): the way to make a client cancel.
+    /// </summary>
+    public bool Stalled
+    {
+        get => _stalled;
+        set => _stalled = value;
+    }
+
     public static async Task<SecretManagerServer> StartAsync(CancellationToken cancellationToken = default)
     {
         var server = new SecretManagerServer();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(server);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
-            listen.Protocols = HttpProtocols.Http2; // plaintext HTTP/2 with prior knowledge, as gRPC clients speak it
+            listen.Protocols = HttpProtocols.Http2; // h2c with prior knowledge, as gRPC clients speak it without TLS
             listen.Use(next => async connection =>
             {
                 Interlocked.Increment(ref server._totalConnections);
@@ -67,7 +78,7 @@ public sealed class SecretManagerServer : IAsyncDisposable
         }));
 
         var app = builder.Build();
-        app.Run(server.HandleAsync);
+        app.MapGrpcService<Service>();
         await app.StartAsync(cancellationToken);
         server._app = app;
         server.Address = new Uri(app.Urls.Single());
@@ -76,6 +87,9 @@ public sealed class SecretManagerServer : IAsyncDisposable
 
     /// <summary>Stores a secret version, e.g. name "projects/p/secrets/api-key/versions/latest".</summary>
     public void SetSecret(string name, string value) => _secrets[name] = ByteString.CopyFromUtf8(value);
+
+    /// <summary>Deletes a secret version: calls for it fail with NotFound.</summary>
+    public void RemoveSecret(string name) => _secrets.TryRemove(name, out _);
 
     /// <summary>
     /// Waits, at most <paramref name="timeout"/>, until no more than <paramref name="atMost"/> connections are open
@@ -102,44 +116,22 @@ public sealed class SecretManagerServer : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(HttpContext context)
+    /// <summary>The service itself, on the base class that Grpc.Tools generated from the kata's proto.</summary>
+    private sealed class Service(SecretManagerServer server) : SecretManagerService.SecretManagerServiceBase
     {
-        if (context.Request.Path != AccessSecretVersionPath)
+        public override async Task<AccessSecretVersionResponse> AccessSecretVersion(AccessSecretVersionRequest request, ServerCallContext context)
         {
-            await ReplyAsync(context, StatusCode.Unimplemented, $"Unknown method {context.Request.Path}", message: null);
-            return;
-        }
+            if (server.Stalled)
+            {
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+            if (!server._secrets.TryGetValue(request.Name, out var data))
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, $"Secret [{request.Name}] not found or has no versions."));
+            }
 
-        var body = await GrpcFrame.ReadBodyAsync(context.Request.Body, context.RequestAborted);
-        var request = GrpcFrame.Decode(body, AccessSecretVersionRequest.Parser);
-        if (!_secrets.TryGetValue(request.Name, out var payload))
-        {
-            await ReplyAsync(context, StatusCode.NotFound, $"Secret [{request.Name}] not found.", message: null);
-            return;
-        }
-
-        Interlocked.Increment(ref _calls);
-        var reply = new AccessSecretVersionResponse { Name = request.Name, Payload = payload };
-        await ReplyAsync(context, StatusCode.OK, detail: null, reply);
-    }
-
-    private static async Task ReplyAsync(HttpContext context, StatusCode status, string? detail, IMessage? message)
-    {
-        var response = context.Response;
-        if (!response.SupportsTrailers())
-        {
-            throw new InvalidOperationException("gRPC needs response trailers, which this connection does not support.");
-        }
-        response.StatusCode = StatusCodes.Status200OK; // gRPC errors travel in the trailers, not the HTTP status
-        response.ContentType = "application/grpc";
-        if (message is not null)
-        {
-            await response.Body.WriteAsync(GrpcFrame.Encode(message), context.RequestAborted);
-        }
-        response.AppendTrailer("grpc-status", ((int)status).ToString(CultureInfo.InvariantCulture));
-        if (detail is not null)
-        {
-            response.AppendTrailer("grpc-message", Uri.EscapeDataString(detail));
+            Interlocked.Increment(ref server._calls);
+            return new AccessSecretVersionResponse { Name = request.Name, Payload = new SecretPayload { Data = data } };
         }
     }
 }
