@@ -27,7 +27,9 @@ public static class Growth
 
     /// <summary>
     /// Runs <c>Workshop.Benchmarks growth &lt;kata&gt; --steps N</c> for the kata or, with <paramref name="solution"/>,
-    /// for its solution, and returns the series it printed. Builds the benchmarks project first when its build is missing.
+    /// for its solution, and returns the series it printed. Builds the benchmarks project first when its build is missing
+    /// or older than the sources it runs (the kata's or solution's folder, the benchmarks, the heap engine), so a kata
+    /// you have just changed is measured as it is now.
     /// </summary>
     public static GrowthSeries Measure(string kata, bool solution = false, int steps = 8)
     {
@@ -36,7 +38,7 @@ public static class Growth
 
         var flavour = solution ? "solutions" : "katas";
         var dll = $"{Project}/bin/{(solution ? "solutions/" : "")}Debug/net10.0/Workshop.Benchmarks.dll";
-        if (!File.Exists(Workshop.PathOf(dll)))
+        if (IsStale(Workshop.PathOf(dll), $"{flavour}/{kata}", Project, "tools/HeapAssert"))
         {
             var build = Shell.Execute("dotnet", $"build {Project}" + (solution ? " -p:UseSolutions=true" : ""), s_limit);
             if (build.ExitCode != 0 || !File.Exists(Workshop.PathOf(dll)))
@@ -53,6 +55,23 @@ public static class Growth
         }
 
         return Parse(run.StandardOutput, $"{kata} ({flavour})");
+    }
+
+    private static bool IsStale(string dll, params string[] sourceFolders)
+    {
+        if (!File.Exists(dll))
+        {
+            return true;
+        }
+
+        var built = File.GetLastWriteTimeUtc(dll);
+        return sourceFolders
+            .Select(Workshop.PathOf)
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Any(file => File.GetLastWriteTimeUtc(file) > built);
     }
 
     /// <summary>Reads the growth mode's output: a header object, then one object per step, one JSON object per line.</summary>
