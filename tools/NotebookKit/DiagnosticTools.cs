@@ -48,10 +48,11 @@ public sealed record ToolRun(string Commands, string Output)
 public static partial class DiagnosticTools
 {
     private static readonly TimeSpan s_limit = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan s_toolStartup = TimeSpan.FromSeconds(1.5);
 
     /// <summary>
     /// <c>dotnet-counters collect</c> on <paramref name="processId"/> for <paramref name="duration"/>, while
-    /// <paramref name="during"/> (if given) runs traffic in this process, from the tool's first sample on; returns the garbage collector's counters at
+    /// <paramref name="during"/> (if given) runs traffic in this process, once the tool has had time to start; returns the garbage collector's counters at
     /// each one-second sample: the heap size after the last collection per generation, and the collection counts.
     /// </summary>
     public static ToolRun Counters(int processId, TimeSpan duration, Func<Task>? during = null)
@@ -62,13 +63,9 @@ public static partial class DiagnosticTools
         var command = $"dotnet dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o counters.csv";
         var tool = Task.Run(() => Shell.Execute("dotnet", $"tool run dotnet-counters collect -p {processId} --counters System.Runtime --duration {span} --format csv -o \"{csv}\"", s_limit));
 
-        // The tool takes a moment to start: the traffic begins once its first sample is written.
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!tool.IsCompleted && waited.Elapsed < TimeSpan.FromSeconds(30) && !HasSample(csv))
-        {
-            Thread.Sleep(50);
-        }
-
+        // The tool takes about a second to start its session (it writes its file only at the end, so there is nothing
+        // to wait on): the traffic begins after that.
+        tool.Wait(s_toolStartup);
         during?.Invoke().GetAwaiter().GetResult();
         var result = tool.GetAwaiter().GetResult();
         if (result.ExitCode != 0 || !File.Exists(csv))
@@ -81,7 +78,9 @@ public static partial class DiagnosticTools
 
     /// <summary>
     /// <c>dotnet-gcdump collect</c> on <paramref name="processId"/>, then <c>dotnet-gcdump report</c>: the header, the
-    /// <paramref name="top"/> largest types, and every row whose type name contains one of <paramref name="types"/>.
+    /// <paramref name="top"/> largest types, and the rows of <paramref name="types"/>: a plain name such as
+    /// <c>GrpcChannel</c> matches that type (by full or short name); a name with <c>+</c> or <c>&lt;</c> in it, such as
+    /// <c>+&lt;PollAsync&gt;</c>, matches every type whose name contains it.
     /// </summary>
     public static ToolRun GcDump(int processId, string[] types, int top = 5)
     {
@@ -104,7 +103,7 @@ public static partial class DiagnosticTools
         var lines = report.StandardOutput.Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToArray();
         var rows = lines.Where(l => Counts(l) is not null).ToArray();
         var header = lines.TakeWhile(l => Counts(l) is null).ToArray();
-        var kept = rows.Take(top).Concat(rows.Skip(top).Where(r => types.Any(t => r.Contains(t, StringComparison.Ordinal)))).ToArray();
+        var kept = rows.Take(top).Concat(rows.Skip(top).Where(r => types.Any(t => Names(r, t)))).ToArray();
         var text = new StringBuilder();
         foreach (var line in header)
         {
@@ -184,17 +183,19 @@ public static partial class DiagnosticTools
         return long.Parse(match.Groups["count"].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
     }
 
-    private static bool HasSample(string csv)
+    /// <summary>Whether a report row is a row of <paramref name="type"/>, as <see cref="GcDump"/> describes.</summary>
+    private static bool Names(string row, string type)
     {
-        try
+        if (type.Contains('+', StringComparison.Ordinal) || type.Contains('<', StringComparison.Ordinal))
         {
-            using var reader = new StreamReader(new FileStream(csv, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
-            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length > 1;
+            return row.Contains(type, StringComparison.Ordinal);
         }
-        catch (IOException)
-        {
-            return false;
-        }
+
+        // "  <bytes>  <count>  <type>[ (Bytes > 1K)]  [<assembly>]"
+        var name = ReportRow().Replace(row, "").Trim();
+        name = name.LastIndexOf("  [", StringComparison.Ordinal) is var bracket and > 0 ? name[..bracket] : name;
+        name = name.IndexOf(" (Bytes > ", StringComparison.Ordinal) is var size and > 0 ? name[..size] : name;
+        return name == type || name.EndsWith("." + type, StringComparison.Ordinal) || name.EndsWith("+" + type, StringComparison.Ordinal);
     }
 
     private static string CounterTable(string[] csv)
@@ -247,7 +248,7 @@ public static partial class DiagnosticTools
                 : ""));
 
     // "  1,234,567   12,345  System.String" (gcdump) or "7f3a1c2b4e10  200,000  9,600,000 UnboundedCaches.ReportEntry" (SOS).
-    [GeneratedRegex(@"^\s*(?:[0-9a-f]{8,16}\s+(?<count>[\d,]+)\s+[\d,]+|[\d,]+\s+(?<count>[\d,]+))\s+\S")]
+    [GeneratedRegex(@"^\s*(?:[0-9a-f]{8,16}\s+(?<count>[\d,]+)\s+[\d,]+|[\d,]+\s+(?<count>[\d,]+))\s+(?=\S)")]
     private static partial Regex ReportRow();
 
     private sealed class TempFolder : IDisposable
