@@ -29,15 +29,19 @@ internal sealed class Walker
     private readonly List<string> _typeNames = [];
     private readonly List<string> _typeModules = [];
 
-    private readonly HashSet<ulong> _seen = [];
-    private readonly List<ulong> _addresses = [];
-    private readonly List<Layout> _objectLayouts = [];
-    private readonly List<int> _types = [];
-    private readonly List<long> _sizes = [];
-    private readonly List<int> _parents = [];
+    private readonly HashSet<ulong> _seen = new(s_lastCount);
+    private readonly List<ulong> _addresses = new(s_lastCount);
+    private readonly List<Layout> _objectLayouts = new(s_lastCount);
+    private readonly List<int> _types = new(s_lastCount);
+    private readonly List<long> _sizes = new(s_lastCount);
+    private readonly List<int> _parents = new(s_lastCount);
     private readonly List<string> _roots = [];
     private readonly List<(ulong Address, int Index)> _boxes = [];
     private int _unreadable;
+    private Layout? _lastLayout;
+
+    // The helper serves one process, whose heap changes little from one snapshot to the next: size for the last one.
+    private static int s_lastCount = 1024;
 
     private Walker(ClrRuntime runtime)
     {
@@ -142,6 +146,7 @@ internal sealed class Walker
         }
 
         WalkFromRoots(dependents);
+        s_lastCount = _addresses.Count + (_addresses.Count / 8);
 
         var leftOut = _unreadable == 0
             ? Array.Empty<string>()
@@ -163,7 +168,7 @@ internal sealed class Walker
 
     private void Root(ulong address, string name)
     {
-        if (address != 0 && !_seen.Contains(address))
+        if (address != 0 && _seen.Add(address))
         {
             _roots.Add(name);
             if (!Visit(address, -_roots.Count))
@@ -205,7 +210,7 @@ internal sealed class Walker
                 {
                     foreach (var target in targets)
                     {
-                        if (!_seen.Contains(target))
+                        if (_seen.Add(target))
                         {
                             Visit(target, next);
                         }
@@ -265,7 +270,7 @@ internal sealed class Walker
     private void Reference(Span<byte> obj, int offset, int parent)
     {
         var target = _pointerSize == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(obj[offset..]) : BinaryPrimitives.ReadUInt32LittleEndian(obj[offset..]);
-        if (target != 0 && !_seen.Contains(target))
+        if (target != 0 && _seen.Add(target))
         {
             Visit(target, parent);
         }
@@ -274,7 +279,9 @@ internal sealed class Walker
     private long ReadSigned(byte[] data, int at) =>
         _pointerSize == 8 ? BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(at)) : BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(at));
 
-    /// <summary>Adds the object at <paramref name="address"/>; false (and counted) when it cannot be read as one.</summary>
+    /// <summary>
+    /// Adds the object at <paramref name="address"/> (already marked as seen); false (and counted) when it cannot be read as one.
+    /// </summary>
     private bool Visit(ulong address, int parent)
     {
         Span<byte> header = stackalloc byte[16];
@@ -305,7 +312,6 @@ internal sealed class Walker
         }
 
         var index = _addresses.Count;
-        _seen.Add(address);
         _addresses.Add(address);
         _objectLayouts.Add(layout);
         _types.Add(layout.Index);
@@ -321,9 +327,14 @@ internal sealed class Walker
 
     private Layout? LayoutOf(ulong methodTable)
     {
+        if (methodTable == _lastLayout?.MethodTable)
+        {
+            return _lastLayout;
+        }
+
         if (_layouts.TryGetValue(methodTable, out var layout))
         {
-            return layout;
+            return _lastLayout = layout;
         }
 
         var type = methodTable == 0 ? null : _heap.GetTypeByMethodTable(methodTable);
@@ -341,7 +352,7 @@ internal sealed class Walker
             }
 
             var name = type.Name ?? $"<unknown type 0x{methodTable:x}>";
-            layout = new Layout(_typeNames.Count, (uint)type.StaticSize, (uint)type.ComponentSize, type.IsString, type.IsFree,
+            layout = new Layout(methodTable, _typeNames.Count, (uint)type.StaticSize, (uint)type.ComponentSize, type.IsString, type.IsFree,
                 name.Contains(BoxMarker, StringComparison.Ordinal), gcDesc);
             _typeMethodTables.Add(methodTable);
             _typeNames.Add(name);
@@ -352,7 +363,7 @@ internal sealed class Walker
         return layout;
     }
 
-    private sealed record Layout(int Index, uint BaseSize, uint ComponentSize, bool IsString, bool IsFree, bool IsBox, byte[]? GCDesc);
+    private sealed record Layout(ulong MethodTable, int Index, uint BaseSize, uint ComponentSize, bool IsString, bool IsFree, bool IsBox, byte[]? GCDesc);
 
     // Reference-type static fields, as (slot address, "static Type.field"). The helper serves one process for its
     // whole life and a type's static slots never move, so what a type has is worked out once: every snapshot still
