@@ -9,6 +9,7 @@ namespace HeapAssert.Tests;
 public sealed class BusyProcessTests
 {
     private static readonly System.Reflection.Assembly s_tests = typeof(BusyProcessTests).Assembly;
+    private static int s_turns;
 
     [Fact]
     public void Snapshots_of_a_busy_process_all_succeed_and_count_exactly()
@@ -38,6 +39,10 @@ public sealed class BusyProcessTests
         var loops = StartSpinningLoops(stop.Token, 20);
         try
         {
+            // The loops start on the thread pool, which may first have to grow: wait until they are going round.
+            var started = Volatile.Read(ref s_turns);
+            SpinWait.SpinUntil(() => Volatile.Read(ref s_turns) - started > 10_000, TimeSpan.FromSeconds(10));
+
             var act = () => Heap.Snapshot().Should().HaveNoLingeringWorkFrom(s_tests, baseline);
 
             act.Should().Throw<Exception>().Which.Message.Should()
@@ -164,6 +169,7 @@ public sealed class BusyProcessTests
         while (true)
         {
             await Task.Yield();
+            Interlocked.Increment(ref s_turns);
             try
             {
                 throw new OperationCanceledException(token);
