@@ -123,7 +123,8 @@ public sealed class LingeringWorkTests
             var act = () => heap.Should().HaveNoLingeringWorkFrom(s_tests, baseline);
             act.Should().Throw<Exception>().Which.Message.Should()
                 .Contain("1 thread is still inside HeapAssert.Tests code")
-                .And.Contain($"thread #{thread.ManagedThreadId} in Monitor.Wait ← ManualResetEventSlim.Wait");
+                .And.Contain($"1 × LingeringWorkTests.BlockOn (#{thread.ManagedThreadId})")
+                .And.Contain($"thread #{thread.ManagedThreadId} in ").And.Contain("ManualResetEventSlim.Wait ← ");
         }
         finally
         {

@@ -13,6 +13,8 @@ internal sealed class CachingReader(IDataReader inner) : IDataReader
 {
     private const int PageSize = 64 * 1024;
     private readonly Dictionary<ulong, byte[]?> _pages = [];
+    private ulong _lastStart = ulong.MaxValue;
+    private byte[]? _lastPage;
 
     public string DisplayName => inner.DisplayName;
 
@@ -33,6 +35,7 @@ internal sealed class CachingReader(IDataReader inner) : IDataReader
     public void FlushCachedData()
     {
         _pages.Clear();
+        (_lastStart, _lastPage) = (ulong.MaxValue, null);
         inner.FlushCachedData();
     }
 
@@ -88,13 +91,21 @@ internal sealed class CachingReader(IDataReader inner) : IDataReader
 
     private byte[]? Page(ulong start)
     {
+        // A heap walk reads neighbouring objects one after another: most reads land on the page read last.
+        if (start == _lastStart)
+        {
+            return _lastPage;
+        }
+
         if (!_pages.TryGetValue(start, out var page))
         {
-            var bytes = new byte[PageSize];
+            // Pinned: hundreds of pages would otherwise be copied from generation to generation by every collection of the helper.
+            var bytes = GC.AllocateUninitializedArray<byte>(PageSize, pinned: true);
             page = inner.Read(start, bytes) == PageSize ? bytes : null;
             _pages[start] = page;
         }
 
+        (_lastStart, _lastPage) = (start, page);
         return page;
     }
 }

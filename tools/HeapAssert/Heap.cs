@@ -1,5 +1,3 @@
-using System.Runtime;
-
 namespace HeapAssert;
 
 /// <summary>How a snapshot reads the heap.</summary>
@@ -18,7 +16,7 @@ public static class Heap
     private static SnapshotMethod? s_preferred;
 
     /// <summary>
-    /// Forces a full, blocking, compacting GC (finalizers included), then snapshots the heap: every object reachable
+    /// Forces a full, blocking GC (finalizers included), then snapshots the heap: every object reachable
     /// from a GC root, with the shortest path that reaches it, pending async methods and thread stacks.
     /// </summary>
     /// <exception cref="SnapshotUnavailableException">The heap cannot be read here; the message says why and how to fix it.</exception>
@@ -64,13 +62,15 @@ public static class Heap
         }
     }
 
-    /// <summary>The collection every snapshot starts with: what survives it is alive.</summary>
+    /// <summary>
+    /// The collection every snapshot starts with: finalizers run, and what they let go is collected. It does not compact:
+    /// the walk counts only what is reachable from the roots, so moving the survivors would only cost time.
+    /// </summary>
     public static void CollectEverything()
     {
-        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
         GC.WaitForPendingFinalizers();
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: false);
     }
 }
 

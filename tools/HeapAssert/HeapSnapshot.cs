@@ -21,7 +21,13 @@ public sealed class HeapSnapshot
     }
 
     /// <summary>How many objects are alive.</summary>
-    public int ObjectCount => _data.ObjectAddresses.Length;
+    public int ObjectCount => _data.ObjectTypes.Length;
+
+    /// <summary>
+    /// What this snapshot had to leave out, and why: empty when it is complete. A thread whose stack crashed the runtime's
+    /// data-access library, for one, is walked without its locals, and objects only they hold are missing.
+    /// </summary>
+    public IReadOnlyList<string> LeftOut => _data.LeftOut;
 
     /// <summary>The bytes of all live objects (shallow sizes, as <c>dumpheap -stat</c> adds them up).</summary>
     public long TotalBytes => _data.ObjectSizes.Sum();
@@ -96,14 +102,21 @@ public sealed class HeapSnapshot
             .ToArray();
     }
 
-    /// <summary>Managed threads (other than the one that took the snapshot) whose stack is inside <paramref name="assembly"/>'s code.</summary>
+    /// <summary>
+    /// Managed threads (other than the one that took the snapshot) whose stack is inside <paramref name="assembly"/>'s code:
+    /// running it, or blocked in something it called.
+    /// </summary>
     public IReadOnlyList<ThreadInCode> ThreadsIn(Assembly assembly)
     {
         ArgumentNullException.ThrowIfNull(assembly);
         var module = assembly.GetName().Name;
         return _data.Threads
             .Where(t => t.ManagedThreadId != _snapshotThread && t.Frames.Any(f => f.Module == module))
-            .Select(t => new ThreadInCode(t.ManagedThreadId, t.Frames.Select(f => f.Method).ToArray()))
+            .Select(t => new ThreadInCode(t.ManagedThreadId, t.Frames.Select(f => f.Method).ToArray())
+            {
+                Method = t.Frames.First(f => f.Module == module).Method,
+                Exception = t.Exception,
+            })
             .ToArray();
     }
 
@@ -291,9 +304,17 @@ public sealed record PendingAsyncMethod(string Method, string Awaiting, int Coun
 }
 
 /// <summary>A managed thread whose stack is inside some assembly's code.</summary>
+/// <param name="ManagedThreadId">The thread's managed id.</param>
+/// <param name="Frames">Its managed frames, innermost first; an async method is named as in the code (<c>Hub.PollAsync</c>).</param>
 [TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed record ThreadInCode(int ManagedThreadId, IReadOnlyList<string> Frames)
 {
+    /// <summary>The innermost method of the assembly on the stack: the assembly's code the thread is in.</summary>
+    public string Method { get; init; } = "";
+
+    /// <summary>The type of the exception the thread is throwing or handling right now, or an empty string.</summary>
+    public string Exception { get; init; } = "";
+
     /// <inheritdoc />
     public override string ToString() => $"thread #{ManagedThreadId} in {string.Join(" ← ", Frames.Take(4))}";
 }

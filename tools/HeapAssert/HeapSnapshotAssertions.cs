@@ -54,35 +54,81 @@ public sealed class HeapSnapshotAssertions(HeapSnapshot snapshot) : ReferenceTyp
         var threads = Subject.ThreadsIn(assembly).Where(t => !knownThreads.Contains(t.ManagedThreadId)).ToArray();
         if (pending.Count > 0 || threads.Length > 0)
         {
-            var module = assembly.GetName().Name;
-            var headline = new StringBuilder();
-            var methods = pending.Sum(p => p.Count);
-            if (methods > 0)
-            {
-                headline.Append($"{methods:N0} async method{(methods == 1 ? "" : "s")} from {module} {(methods == 1 ? "is" : "are")} still pending");
-            }
-
-            if (threads.Length > 0)
-            {
-                headline.Append(headline.Length > 0 ? " and " : "").Append($"{threads.Length} thread{(threads.Length == 1 ? " is" : "s are")} still inside {module} code");
-            }
-
-            var details = new StringBuilder();
-            foreach (var p in pending)
-            {
-                details.AppendLine($"  {p}").AppendLine($"      held by: {p.HeldBy}");
-            }
-
-            foreach (var t in threads)
-            {
-                details.AppendLine($"  {t}");
-            }
-
-            Leak.Fail(headline.Append(", expected none").ToString(), details.ToString(), because, becauseArgs);
+            Leak.Fail(LingeringHeadline(assembly.GetName().Name!, pending, threads), LingeringDetails(pending, threads) + LeftOut(), because, becauseArgs);
         }
 
         return new AndConstraint<HeapSnapshotAssertions>(this);
     }
+
+    // An async method that a thread is running right now, and that has pending instances, is work that keeps going
+    // (a loop that spins, throws and catches, polls without waiting): "still running", not just "still pending".
+    private static string LingeringHeadline(string module, List<PendingAsyncMethod> pending, ThreadInCode[] threads)
+    {
+        var running = threads.Select(t => t.Method).ToHashSet();
+        var parts = pending.Where(p => running.Contains(p.Method)).GroupBy(p => p.Method)
+            .Select(g => $"{g.Sum(p => p.Count):N0} × {g.Key} still running").ToList();
+        var waiting = pending.Where(p => !running.Contains(p.Method)).Sum(p => p.Count);
+        if (waiting > 0)
+        {
+            parts.Add($"{waiting:N0} async method{(waiting == 1 ? "" : "s")} from {module} {(waiting == 1 ? "is" : "are")} still pending");
+        }
+
+        var busy = threads.Count(t => !pending.Any(p => p.Method == t.Method));
+        if (busy > 0)
+        {
+            parts.Add($"{busy} thread{(busy == 1 ? " is" : "s are")} still inside {module} code");
+        }
+
+        return string.Join(" and ", parts) + ", expected none";
+    }
+
+    private static string LingeringDetails(List<PendingAsyncMethod> pending, ThreadInCode[] threads)
+    {
+        var details = new StringBuilder();
+        var byMethod = threads.GroupBy(t => t.Method).ToDictionary(g => g.Key, g => g.ToArray());
+        foreach (var group in pending.GroupBy(p => p.Method))
+        {
+            if (byMethod.TryGetValue(group.Key, out var onThreads))
+            {
+                var awaiting = string.Join(" or ", group.Select(p => p.Awaiting).Where(a => a != TypeNames.Awaited("")).Distinct());
+                details.AppendLine($"  {group.Sum(p => p.Count):N0} × {group.Key} still running: {Threads(onThreads)} in it right now{Throwing(onThreads)}"
+                        + (awaiting.Length > 0 ? $"; between runs it awaits {awaiting}" : ""))
+                    .AppendLine($"      held by: {group.First().HeldBy}");
+                continue;
+            }
+
+            foreach (var p in group)
+            {
+                details.AppendLine($"  {p}").AppendLine($"      held by: {p.HeldBy}");
+            }
+        }
+
+        if (byMethod.Count > 0)
+        {
+            details.AppendLine("  Threads in its code right now, by method:");
+            foreach (var (method, onThreads) in byMethod.OrderByDescending(g => g.Value.Length))
+            {
+                details.AppendLine($"  {onThreads.Length} × {method} ({string.Join(", ", onThreads.Select(t => $"#{t.ManagedThreadId}"))}){Throwing(onThreads)}");
+                foreach (var t in onThreads.Take(3))
+                {
+                    details.AppendLine($"      {t}");
+                }
+            }
+        }
+
+        return details.ToString();
+    }
+
+    private static string Threads(ThreadInCode[] threads) => threads.Length == 1 ? "1 thread is" : $"{threads.Length} threads are";
+
+    private static string Throwing(ThreadInCode[] threads) =>
+        threads.Where(t => t.Exception.Length > 0).Select(t => t.Exception).Distinct().ToArray() is { Length: > 0 } exceptions
+            ? $", throwing {string.Join(" and ", exceptions)}"
+            : "";
+
+    private string LeftOut() => Subject.LeftOut.Count == 0
+        ? ""
+        : Environment.NewLine + "Not in this snapshot: " + string.Join("; ", Subject.LeftOut) + ".";
 
     internal AndConstraint<HeapSnapshotAssertions> AtMost(int limit, ObjectSet set, string because, object[] becauseArgs)
     {
@@ -90,7 +136,7 @@ public sealed class HeapSnapshotAssertions(HeapSnapshot snapshot) : ReferenceTyp
         {
             var expected = limit == 0 ? "expected none" : $"expected at most {limit:N0}";
             var path = set.ShortestPath();
-            Leak.Fail($"{set}, {expected}", path is null ? "" : $"Held by: {path}", because, becauseArgs);
+            Leak.Fail($"{set}, {expected}", (path is null ? "" : $"Held by: {path}") + LeftOut(), because, becauseArgs);
         }
 
         return new AndConstraint<HeapSnapshotAssertions>(this);

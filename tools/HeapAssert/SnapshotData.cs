@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace HeapAssert;
 
 /// <summary>
@@ -11,7 +13,6 @@ internal sealed class SnapshotData
     public required string[] TypeNames { get; init; }
     public required string[] TypeModules { get; init; }
 
-    public required ulong[] ObjectAddresses { get; init; }
     public required int[] ObjectTypes { get; init; }
     public required long[] ObjectSizes { get; init; }
 
@@ -22,18 +23,21 @@ internal sealed class SnapshotData
     public required PendingBox[] PendingAsync { get; init; }
     public required ThreadStack[] Threads { get; init; }
 
+    /// <summary>What this snapshot could not read and left out, and why, in words; empty when it is complete.</summary>
+    public required string[] LeftOut { get; init; }
+
     public void Write(BinaryWriter w)
     {
         WriteArray(w, TypeMethodTables, w.Write);
         WriteArray(w, TypeNames, w.Write);
         WriteArray(w, TypeModules, w.Write);
-        WriteArray(w, ObjectAddresses, w.Write);
-        WriteArray(w, ObjectTypes, w.Write);
-        WriteArray(w, ObjectSizes, w.Write);
-        WriteArray(w, ObjectParents, w.Write);
+        WriteNumbers(w, ObjectTypes);
+        WriteNumbers(w, ObjectSizes);
+        WriteNumbers(w, ObjectParents);
         WriteArray(w, Roots, w.Write);
         WriteArray(w, PendingAsync, b => { w.Write(b.Object); w.Write(b.StateMachine); w.Write(b.Module); w.Write(b.State); w.Write(b.Awaiting); });
-        WriteArray(w, Threads, t => { w.Write(t.ManagedThreadId); WriteArray(w, t.Frames, f => { w.Write(f.Method); w.Write(f.Module); }); });
+        WriteArray(w, Threads, t => { w.Write(t.ManagedThreadId); w.Write(t.Exception); WriteArray(w, t.Frames, f => { w.Write(f.Method); w.Write(f.Module); }); });
+        WriteArray(w, LeftOut, w.Write);
     }
 
     public static SnapshotData Read(BinaryReader r) => new()
@@ -41,14 +45,43 @@ internal sealed class SnapshotData
         TypeMethodTables = ReadArray(r, r.ReadUInt64),
         TypeNames = ReadArray(r, r.ReadString),
         TypeModules = ReadArray(r, r.ReadString),
-        ObjectAddresses = ReadArray(r, r.ReadUInt64),
-        ObjectTypes = ReadArray(r, r.ReadInt32),
-        ObjectSizes = ReadArray(r, r.ReadInt64),
-        ObjectParents = ReadArray(r, r.ReadInt32),
+        ObjectTypes = ReadNumbers<int>(r),
+        ObjectSizes = ReadNumbers<long>(r),
+        ObjectParents = ReadNumbers<int>(r),
         Roots = ReadArray(r, r.ReadString),
         PendingAsync = ReadArray(r, () => new PendingBox(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadString())),
-        Threads = ReadArray(r, () => new ThreadStack(r.ReadInt32(), ReadArray(r, () => new StackFrameInfo(r.ReadString(), r.ReadString())))),
+        Threads = ReadArray(r, () => new ThreadStack(r.ReadInt32(), r.ReadString(), ReadArray(r, () => new StackFrameInfo(r.ReadString(), r.ReadString())))),
+        LeftOut = ReadArray(r, r.ReadString),
     };
+
+    /// <summary>The same snapshot with more left out (a stack walk the helper was told to skip).</summary>
+    public SnapshotData WithLeftOut(IEnumerable<string> more) => new()
+    {
+        TypeMethodTables = TypeMethodTables,
+        TypeNames = TypeNames,
+        TypeModules = TypeModules,
+        ObjectTypes = ObjectTypes,
+        ObjectSizes = ObjectSizes,
+        ObjectParents = ObjectParents,
+        Roots = Roots,
+        PendingAsync = PendingAsync,
+        Threads = Threads,
+        LeftOut = [.. more, .. LeftOut],
+    };
+
+    // Object arrays are large (one entry per live object): they travel as raw bytes, not one number at a time.
+    private static void WriteNumbers<T>(BinaryWriter w, T[] items) where T : unmanaged
+    {
+        w.Write(items.Length);
+        w.Write(MemoryMarshal.AsBytes(items.AsSpan()));
+    }
+
+    private static T[] ReadNumbers<T>(BinaryReader r) where T : unmanaged
+    {
+        var items = new T[r.ReadInt32()];
+        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(items.AsSpan()));
+        return items;
+    }
 
     private static void WriteArray<T>(BinaryWriter w, IReadOnlyList<T> items, Action<T> write)
     {
@@ -79,6 +112,9 @@ internal sealed class SnapshotData
 /// <param name="Awaiting">The type of what it awaits, or an empty string when it awaits nothing.</param>
 internal sealed record PendingBox(int Object, string StateMachine, string Module, int State, string Awaiting);
 
-internal sealed record ThreadStack(int ManagedThreadId, StackFrameInfo[] Frames);
+/// <param name="ManagedThreadId">The thread's managed id.</param>
+/// <param name="Exception">The type of the exception the thread is throwing or handling right now, or an empty string.</param>
+/// <param name="Frames">Its managed frames, innermost first.</param>
+internal sealed record ThreadStack(int ManagedThreadId, string Exception, StackFrameInfo[] Frames);
 
 internal sealed record StackFrameInfo(string Method, string Module);

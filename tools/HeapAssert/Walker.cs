@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using Microsoft.Diagnostics.Runtime;
 
 namespace HeapAssert;
@@ -6,104 +8,362 @@ namespace HeapAssert;
 /// Runs in the helper process. Walks the heap of an attached (suspended) process or of a dump, breadth-first
 /// from the GC roots, and flattens what it finds into a <see cref="SnapshotData"/>.
 /// </summary>
-internal static class Walker
+/// <remarks>
+/// Thread stacks are walked first, one thread at a time, each announced through <c>walking</c>: the runtime's
+/// data-access library can crash while it walks the stack of a busy thread, and the test process then knows which
+/// walk to leave out next time (see <see cref="AgentClient"/>). The objects themselves are read straight from memory:
+/// each type's layout (size, where its references are) is looked up once, not once per object.
+/// </remarks>
+internal sealed class Walker
 {
     private const string BoxMarker = "+AsyncStateMachineBox<";
     private const int TaskCompletedMask = 0x1600000; // RanToCompletion | Faulted | Canceled
     private const int MaxFramesPerThread = 48;
 
-    public static SnapshotData Walk(ClrRuntime runtime)
+    private readonly ClrRuntime _runtime;
+    private readonly ClrHeap _heap;
+    private readonly IDataReader _memory;
+    private readonly int _pointerSize;
+    private readonly Dictionary<ulong, Layout?> _layouts = [];
+    private readonly List<ulong> _typeMethodTables = [];
+    private readonly List<string> _typeNames = [];
+    private readonly List<string> _typeModules = [];
+
+    private readonly HashSet<ulong> _seen = new(s_lastCount);
+    private readonly List<ulong> _addresses = new(s_lastCount);
+    private readonly List<Layout> _objectLayouts = new(s_lastCount);
+    private readonly List<int> _types = new(s_lastCount);
+    private readonly List<long> _sizes = new(s_lastCount);
+    private readonly List<int> _parents = new(s_lastCount);
+    private readonly List<string> _roots = [];
+    private readonly List<(ulong Address, int Index)> _boxes = [];
+    private int _unreadable;
+    private Layout? _lastLayout;
+
+    // The helper serves one process, whose heap changes little from one snapshot to the next: size for the last one.
+    private static int s_lastCount = 1024;
+
+    private Walker(ClrRuntime runtime)
     {
-        var heap = runtime.Heap;
-        if (!heap.CanWalkHeap)
+        _runtime = runtime;
+        _heap = runtime.Heap;
+        _memory = runtime.DataTarget.DataReader;
+        _pointerSize = _memory.PointerSize;
+    }
+
+    /// <summary>Walks the heap, leaving out the stack walks named in <paramref name="skip"/> ("roots 1234", "frames 1234").</summary>
+    /// <param name="runtime">The runtime to walk.</param>
+    /// <param name="skip">Stack walks not to attempt, by key.</param>
+    /// <param name="walking">Called with a key and a label before each stack walk, and with empty strings after the last.</param>
+    public static SnapshotData Walk(ClrRuntime runtime, IReadOnlySet<string> skip, Action<string, string> walking)
+    {
+        if (!runtime.Heap.CanWalkHeap)
         {
-            throw new InvalidOperationException("The heap is not in a walkable state (a GC was in progress when the process was suspended).");
+            throw new HeapNotWalkableException();
         }
 
-        var types = new TypeTable();
-        var index = new Dictionary<ulong, int>();
-        var objects = new List<ClrObject>();
-        var typeOf = new List<int>();
-        var sizes = new List<long>();
-        var parents = new List<int>();
-        var roots = new List<string>();
-        var boxes = new List<ClrObject>();
+        return new Walker(runtime).Run(skip, walking);
+    }
 
-        int Visit(ClrObject obj, int parent)
+    private SnapshotData Run(IReadOnlySet<string> skip, Action<string, string> walking)
+    {
+        var threads = new List<ThreadStack>();
+        var stackRoots = new List<(ClrObject, string)>();
+        foreach (var thread in _runtime.Threads.Where(t => t.IsAlive))
         {
-            var i = objects.Count;
-            index.Add(obj.Address, i);
-            objects.Add(obj);
-            typeOf.Add(types.IndexOf(obj.Type!));
-            sizes.Add((long)obj.Size);
-            parents.Add(parent);
-            if (obj.Type!.Name is { } name && name.Contains(BoxMarker, StringComparison.Ordinal))
+            var label = $"thread #{thread.ManagedThreadId} (OS thread {thread.OSThreadId})";
+            var framesKey = $"frames {thread.OSThreadId}";
+            if (!skip.Contains(framesKey))
             {
-                boxes.Add(obj);
+                walking(framesKey, label);
+                threads.Add(DescribeThread(thread));
             }
 
-            return i;
-        }
-
-        // Roots are seeded in the order a person reads them best: a named static field beats the
-        // anonymous handle that holds the statics array; a thread's local beats a handle.
-        foreach (var (target, description) in NamedRoots(runtime).OrderBy(r => r.Description.Rank))
-        {
-            if (target.IsValid && target.Type is not null && !target.IsFree && !index.ContainsKey(target.Address))
+            var rootsKey = $"roots {thread.OSThreadId}";
+            if (!skip.Contains(rootsKey))
             {
-                roots.Add(description.Text);
-                Visit(target, -roots.Count);
-            }
-        }
-
-        for (var next = 0; next < objects.Count; next++)
-        {
-            var obj = objects[next];
-            if (!obj.ContainsPointers)
-            {
-                continue;
-            }
-
-            // Most edges lead to objects already seen: test the address before resolving the object's type.
-            foreach (var address in obj.EnumerateReferenceAddresses(carefully: false, considerDependantHandles: true))
-            {
-                if (address != 0 && !index.ContainsKey(address) && heap.GetObject(address) is { IsValid: true, IsFree: false, Type: not null } child)
+                walking(rootsKey, label);
+                foreach (var root in thread.EnumerateStackRoots())
                 {
-                    Visit(child, next);
+                    stackRoots.Add((root.Object, $"local in {MethodName(root.StackFrame?.Method)} (thread #{thread.ManagedThreadId})"));
                 }
             }
         }
 
-        return new SnapshotData
-        {
-            TypeMethodTables = types.MethodTables.ToArray(),
-            TypeNames = types.Names.ToArray(),
-            TypeModules = types.Modules.ToArray(),
-            ObjectAddresses = objects.Select(o => o.Address).ToArray(),
-            ObjectTypes = typeOf.ToArray(),
-            ObjectSizes = sizes.ToArray(),
-            ObjectParents = parents.ToArray(),
-            Roots = roots.ToArray(),
-            PendingAsync = boxes.Select(b => DescribePending(b, index[b.Address])).OfType<PendingBox>().ToArray(),
-            Threads = runtime.Threads.Where(t => t.IsAlive).Select(DescribeThread).ToArray(),
-        };
-    }
+        walking("", "");
 
-    private static IEnumerable<(ClrObject Target, (int Rank, string Text) Description)> NamedRoots(ClrRuntime runtime)
-    {
-        foreach (var (slot, name) in StaticSlots(runtime))
+        // Roots are seeded in the order a person reads them best: a named static field beats the anonymous handle that
+        // holds the statics array; a thread's local beats a handle; the finalizer queue comes last.
+        foreach (var (slot, name) in StaticSlots())
         {
-            if (runtime.DataTarget.DataReader.ReadPointer(slot, out var value) && value != 0)
+            if (_memory.ReadPointer(slot, out var value))
             {
-                yield return (runtime.Heap.GetObject(value), (0, name));
+                Root(value, name);
             }
         }
 
-        foreach (var root in runtime.Heap.EnumerateRoots())
+        foreach (var (target, name) in stackRoots)
         {
-            yield return (root.Object, Describe(root));
+            Root(target.Address, name);
+        }
+
+        var dependents = new Dictionary<ulong, List<ulong>>();
+        var weakerHandles = new List<(ulong, string)>();
+        foreach (var handle in _runtime.EnumerateHandles())
+        {
+            if (handle.HandleKind == ClrHandleKind.Dependent && handle.Object.Address != 0 && handle.Dependent.Address != 0)
+            {
+                if (!dependents.TryGetValue(handle.Object.Address, out var list))
+                {
+                    dependents[handle.Object.Address] = list = [];
+                }
+
+                list.Add(handle.Dependent.Address);
+            }
+            else if (handle.IsStrong && handle.RootKind == ClrRootKind.StrongHandle)
+            {
+                Root(handle.Object.Address, $"strong handle ({handle.HandleKind})");
+            }
+            else if (handle.IsStrong)
+            {
+                weakerHandles.Add((handle.Object.Address, handle.RootKind == ClrRootKind.PinnedHandle ? "pinned handle" : $"{handle.HandleKind} handle"));
+            }
+        }
+
+        foreach (var (address, name) in weakerHandles)
+        {
+            Root(address, name);
+        }
+
+        foreach (var root in _heap.EnumerateFinalizerRoots())
+        {
+            Root(root.Object.Address, "finalizer queue (waiting to run a finalizer)");
+        }
+
+        foreach (var root in _heap.EnumerateAdditionalRoots())
+        {
+            Root(root.Object.Address, root.RootKind.ToString());
+        }
+
+        WalkFromRoots(dependents);
+        s_lastCount = _addresses.Count + (_addresses.Count / 8);
+
+        var leftOut = _unreadable == 0
+            ? Array.Empty<string>()
+            : [$"{_unreadable:N0} reference{(_unreadable == 1 ? "" : "s")} to memory that could not be read as an object (skipped, with whatever only they hold)"];
+        return new SnapshotData
+        {
+            TypeMethodTables = [.. _typeMethodTables],
+            TypeNames = [.. _typeNames],
+            TypeModules = [.. _typeModules],
+            ObjectTypes = [.. _types],
+            ObjectSizes = [.. _sizes],
+            ObjectParents = [.. _parents],
+            Roots = [.. _roots],
+            PendingAsync = [.. _boxes.Select(b => DescribePending(_heap.GetObject(b.Address), b.Index)).OfType<PendingBox>()],
+            Threads = [.. threads],
+            LeftOut = leftOut,
+        };
+    }
+
+    private void Root(ulong address, string name)
+    {
+        if (address != 0 && _seen.Add(address))
+        {
+            _roots.Add(name);
+            if (!Visit(address, -_roots.Count))
+            {
+                _roots.RemoveAt(_roots.Count - 1);
+            }
         }
     }
+
+    private void WalkFromRoots(Dictionary<ulong, List<ulong>> dependents)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            for (var next = 0; next < _addresses.Count; next++)
+            {
+                var address = _addresses[next];
+                var layout = _objectLayouts[next];
+                if (layout.GCDesc is { } gcDesc)
+                {
+                    var size = (int)Math.Min(_sizes[next], int.MaxValue);
+                    if (buffer.Length < size)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = ArrayPool<byte>.Shared.Rent(size);
+                    }
+
+                    var bytes = buffer.AsSpan(0, size);
+                    if (_memory.Read(address, bytes) != size)
+                    {
+                        _unreadable++;
+                        continue;
+                    }
+
+                    WalkReferences(gcDesc, bytes, next);
+                }
+
+                if (dependents.Count > 0 && dependents.TryGetValue(address, out var targets))
+                {
+                    foreach (var target in targets)
+                    {
+                        if (_seen.Add(target))
+                        {
+                            Visit(target, next);
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // The runtime's GC descriptor sits just before the method table and lists where an object's references are.
+    // Positive count: series of (size, offset) runs, the size relative to the object's size. Negative count: an array
+    // of structs, with a repeating pattern of (references, bytes to skip) from a start offset.
+    private void WalkReferences(byte[] gcDesc, Span<byte> obj, int parent)
+    {
+        var p = _pointerSize;
+        var series = (int)ReadSigned(gcDesc, gcDesc.Length - p);
+        var highest = gcDesc.Length - (p * 3);
+        if (series > 0)
+        {
+            var lowest = gcDesc.Length - (p + (series * p * 2));
+            for (var current = highest; current >= lowest; current -= p * 2)
+            {
+                var offset = ReadSigned(gcDesc, current + p);
+                var stop = offset + ReadSigned(gcDesc, current) + obj.Length;
+                for (; offset < stop; offset += p)
+                {
+                    Reference(obj, (int)offset, parent);
+                }
+            }
+
+            return;
+        }
+
+        var start = ReadSigned(gcDesc, highest + p);
+        var at = start;
+        while (at < obj.Length - p)
+        {
+            for (var i = 0; i > series; i--)
+            {
+                var item = highest + (i * p);
+                var pointers = p == 8 ? BinaryPrimitives.ReadInt32LittleEndian(gcDesc.AsSpan(item)) : BinaryPrimitives.ReadUInt16LittleEndian(gcDesc.AsSpan(item));
+                var skip = p == 8 ? BinaryPrimitives.ReadInt32LittleEndian(gcDesc.AsSpan(item + 4)) : BinaryPrimitives.ReadInt16LittleEndian(gcDesc.AsSpan(item + 2));
+                for (var n = 0; n < pointers; n++, at += p)
+                {
+                    Reference(obj, (int)at, parent);
+                }
+
+                at += skip;
+            }
+        }
+    }
+
+    private void Reference(Span<byte> obj, int offset, int parent)
+    {
+        var target = _pointerSize == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(obj[offset..]) : BinaryPrimitives.ReadUInt32LittleEndian(obj[offset..]);
+        if (target != 0 && _seen.Add(target))
+        {
+            Visit(target, parent);
+        }
+    }
+
+    private long ReadSigned(byte[] data, int at) =>
+        _pointerSize == 8 ? BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(at)) : BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(at));
+
+    /// <summary>
+    /// Adds the object at <paramref name="address"/> (already marked as seen); false (and counted) when it cannot be read as one.
+    /// </summary>
+    private bool Visit(ulong address, int parent)
+    {
+        Span<byte> header = stackalloc byte[16];
+        var headerSize = _pointerSize * 2;
+        if (_memory.Read(address, header[..headerSize]) != headerSize)
+        {
+            _unreadable++;
+            return false;
+        }
+
+        var methodTable = (_pointerSize == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(header) : BinaryPrimitives.ReadUInt32LittleEndian(header)) & ~3UL;
+        if (LayoutOf(methodTable) is not { } layout)
+        {
+            _unreadable++;
+            return false;
+        }
+
+        if (layout.IsFree)
+        {
+            return false;
+        }
+
+        long size = layout.BaseSize;
+        if (layout.ComponentSize != 0)
+        {
+            var count = (long)BinaryPrimitives.ReadUInt32LittleEndian(header[_pointerSize..]) + (layout.IsString ? 1 : 0);
+            size += count * layout.ComponentSize;
+        }
+
+        var index = _addresses.Count;
+        _addresses.Add(address);
+        _objectLayouts.Add(layout);
+        _types.Add(layout.Index);
+        _sizes.Add(Math.Max(size, _pointerSize * 3));
+        _parents.Add(parent);
+        if (layout.IsBox)
+        {
+            _boxes.Add((address, index));
+        }
+
+        return true;
+    }
+
+    private Layout? LayoutOf(ulong methodTable)
+    {
+        if (methodTable == _lastLayout?.MethodTable)
+        {
+            return _lastLayout;
+        }
+
+        if (_layouts.TryGetValue(methodTable, out var layout))
+        {
+            return _lastLayout = layout;
+        }
+
+        var type = methodTable == 0 ? null : _heap.GetTypeByMethodTable(methodTable);
+        if (type is not null)
+        {
+            byte[]? gcDesc = null;
+            if (type.ContainsPointers && _memory.Read(methodTable - (ulong)_pointerSize, out int entries))
+            {
+                var slots = 1 + (Math.Abs(entries) * 2);
+                gcDesc = new byte[slots * _pointerSize];
+                if (_memory.Read(methodTable - (ulong)gcDesc.Length, gcDesc) != gcDesc.Length)
+                {
+                    gcDesc = null;
+                }
+            }
+
+            var name = type.Name ?? $"<unknown type 0x{methodTable:x}>";
+            layout = new Layout(methodTable, _typeNames.Count, (uint)type.StaticSize, (uint)type.ComponentSize, type.IsString, type.IsFree,
+                name.Contains(BoxMarker, StringComparison.Ordinal), gcDesc);
+            _typeMethodTables.Add(methodTable);
+            _typeNames.Add(name);
+            _typeModules.Add(ModuleName(type.Module));
+        }
+
+        _layouts[methodTable] = layout;
+        return layout;
+    }
+
+    private sealed record Layout(ulong MethodTable, int Index, uint BaseSize, uint ComponentSize, bool IsString, bool IsFree, bool IsBox, byte[]? GCDesc);
 
     // Reference-type static fields, as (slot address, "static Type.field"). The helper serves one process for its
     // whole life and a type's static slots never move, so what a type has is worked out once: every snapshot still
@@ -117,15 +377,15 @@ internal static class Walker
         public ulong Slot { get; set; }
     }
 
-    private static IEnumerable<(ulong Slot, string Name)> StaticSlots(ClrRuntime runtime)
+    private IEnumerable<(ulong Slot, string Name)> StaticSlots()
     {
-        var domain = runtime.AppDomains.FirstOrDefault() ?? runtime.SystemDomain;
+        var domain = _runtime.AppDomains.FirstOrDefault() ?? _runtime.SystemDomain;
         if (domain is null)
         {
             yield break;
         }
 
-        foreach (var module in runtime.EnumerateModules())
+        foreach (var module in _runtime.EnumerateModules())
         {
             foreach (var (methodTable, _) in module.EnumerateTypeDefToMethodTableMap())
             {
@@ -136,7 +396,7 @@ internal static class Walker
 
                 if (!s_staticFields.TryGetValue(methodTable, out var fields))
                 {
-                    var type = runtime.Heap.GetTypeByMethodTable(methodTable);
+                    var type = _heap.GetTypeByMethodTable(methodTable);
                     fields = type?.StaticFields.Where(f => f.IsObjectReference && f.Name is not null)
                         .Select(f => new StaticField(type.Name ?? "?", f.Name!)).ToArray() ?? [];
                     s_staticFields[methodTable] = fields;
@@ -144,7 +404,7 @@ internal static class Walker
 
                 foreach (var field in fields)
                 {
-                    if (field.Slot == 0 && runtime.Heap.GetTypeByMethodTable(methodTable)?.GetStaticFieldByName(field.Name) is { } clrField && clrField.IsInitialized(domain))
+                    if (field.Slot == 0 && _heap.GetTypeByMethodTable(methodTable)?.GetStaticFieldByName(field.Name) is { } clrField && clrField.IsInitialized(domain))
                     {
                         field.Slot = clrField.GetAddress(domain);
                     }
@@ -158,27 +418,29 @@ internal static class Walker
         }
     }
 
-    private static (int Rank, string Text) Describe(ClrRoot root) => root switch
+    private static string MethodName(ClrMethod? method)
     {
-        ClrStackRoot { StackFrame: { } frame } => (1, $"local in {MethodName(frame.Method)} (thread #{frame.Thread?.ManagedThreadId})"),
-        ClrHandle { HandleKind: var kind } when root.RootKind == ClrRootKind.StrongHandle => (2, $"strong handle ({kind})"),
-        ClrHandle when root.RootKind == ClrRootKind.PinnedHandle => (3, "pinned handle"),
-        ClrHandle { HandleKind: var kind } => (3, $"{kind} handle"),
-        _ when root.RootKind == ClrRootKind.FinalizerQueue => (4, "finalizer queue (waiting to run a finalizer)"),
-        _ => (4, root.RootKind.ToString()),
-    };
+        if (method is null)
+        {
+            return "an unmanaged frame";
+        }
 
-    private static string MethodName(ClrMethod? method) =>
-        method is null ? "an unmanaged frame" : $"{TypeNames.Short(method.Type?.Name ?? "?")}.{method.Name}";
+        var type = method.Type?.Name ?? "?";
+        var name = method.Name ?? "?";
+        // An async method runs in its state machine's MoveNext: name it as the method the code says.
+        return name == "MoveNext" && type.Contains("+<", StringComparison.Ordinal)
+            ? TypeNames.AsyncMethod(type)
+            : $"{TypeNames.Short(type)}.{(name.IndexOf("[[", StringComparison.Ordinal) is > 0 and var generic ? name[..generic] : name)}";
+    }
 
     private static PendingBox? DescribePending(ClrObject box, int objectIndex)
     {
-        if (box.TryReadField<int>("m_stateFlags", out var flags) && (flags & TaskCompletedMask) != 0)
+        if (box.Type is null || (box.TryReadField<int>("m_stateFlags", out var flags) && (flags & TaskCompletedMask) != 0))
         {
             return null;
         }
 
-        var field = box.Type!.GetFieldByName("StateMachine");
+        var field = box.Type.GetFieldByName("StateMachine");
         if (field?.Type is null)
         {
             return null;
@@ -216,7 +478,7 @@ internal static class Walker
             }
         }
 
-        return new PendingBox(objectIndex, smType.Name, TypeTable.ModuleName(smType.Module), state, awaiting);
+        return new PendingBox(objectIndex, smType.Name, ModuleName(smType.Module), state, awaiting);
     }
 
     // An awaiter is a struct (TaskAwaiter, ValueTaskAwaiter, ConfiguredTaskAwaiter, ...) that holds what is awaited
@@ -250,45 +512,27 @@ internal static class Walker
     {
         var frames = thread.EnumerateStackTrace(includeContext: false, MaxFramesPerThread)
             .Where(f => f.Method is not null)
-            .Select(f => new StackFrameInfo(MethodName(f.Method), TypeTable.ModuleName(f.Method!.Type?.Module)))
+            .Select(f => new StackFrameInfo(MethodName(f.Method), ModuleName(f.Method!.Type?.Module)))
             .ToArray();
-        return new ThreadStack(thread.ManagedThreadId, frames);
+        var exception = thread.CurrentException is { Type.Name: { } name } ? TypeNames.Short(name) : "";
+        return new ThreadStack(thread.ManagedThreadId, exception, frames);
     }
 
-    private sealed class TypeTable
+    private static string ModuleName(ClrModule? module)
     {
-        private readonly Dictionary<ulong, int> _byMethodTable = [];
-
-        public List<ulong> MethodTables { get; } = [];
-        public List<string> Names { get; } = [];
-        public List<string> Modules { get; } = [];
-
-        public int IndexOf(ClrType type)
+        var name = module?.AssemblyName ?? module?.Name;
+        if (string.IsNullOrEmpty(name))
         {
-            if (!_byMethodTable.TryGetValue(type.MethodTable, out var i))
-            {
-                i = MethodTables.Count;
-                _byMethodTable.Add(type.MethodTable, i);
-                MethodTables.Add(type.MethodTable);
-                Names.Add(type.Name ?? $"<unknown type 0x{type.MethodTable:x}>");
-                Modules.Add(ModuleName(type.Module));
-            }
-
-            return i;
+            return "";
         }
 
-        public static string ModuleName(ClrModule? module)
-        {
-            var name = module?.AssemblyName ?? module?.Name;
-            if (string.IsNullOrEmpty(name))
-            {
-                return "";
-            }
-
-            // A file path for modules loaded from disk; a display name ("Name, Version=...") otherwise.
-            return name.Contains(Path.DirectorySeparatorChar) || name.Contains('/') || name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-                ? Path.GetFileNameWithoutExtension(name)
-                : name.Split(',')[0];
-        }
+        // A file path for modules loaded from disk; a display name ("Name, Version=...") otherwise.
+        return name.Contains(Path.DirectorySeparatorChar) || name.Contains('/') || name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? Path.GetFileNameWithoutExtension(name)
+            : name.Split(',')[0];
     }
 }
+
+/// <summary>The process was suspended in the middle of a garbage collection: its heap cannot be read as it is.</summary>
+internal sealed class HeapNotWalkableException()
+    : Exception("the heap was not walkable (a garbage collection was in progress when the process was suspended)");

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using BenchmarkDotNet.Attributes;
 using HeapAssert;
 using Microsoft.Diagnostics.Runtime;
@@ -7,7 +9,9 @@ namespace Workshop.Benchmarks.Suite;
 
 /// <summary>
 /// The heap engine's own speed: one heap assertion's worth of work (full GC, snapshot, count one type) in this very
-/// process, next to ClrMD's own way to snapshot a live process, and to the engine's dump-file path.
+/// process, next to ClrMD's own way to snapshot a live process, to the engine's dump-file path, and to what a person
+/// would run by hand: <c>dotnet-dump collect</c>, then <c>dotnet-dump analyze</c> with <c>dumpheap -stat -type</c>
+/// (the version pinned in the repository's tool manifest).
 /// The process holds 10,000 objects to count plus 100,000 strings in a dictionary, roughly a busy test's heap.
 /// </summary>
 [FlavourIndependent]
@@ -53,6 +57,42 @@ public class HeapEngineBenchmarks
         }
 
         return count;
+    }
+
+    [Benchmark(Description = "dotnet-dump collect + analyze (dumpheap -stat)")]
+    public int DotnetDump()
+    {
+        Heap.CollectEverything();
+        var dump = Path.Combine(Path.GetTempPath(), $"heapengine-{Environment.ProcessId}-{Guid.NewGuid():N}.dmp");
+        try
+        {
+            DotnetTool("collect", "-p", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), "--type", "Heap", "-o", dump);
+            var output = DotnetTool("analyze", dump, "-c", $"dumpheap -stat -type {s_markerName}", "-c", "exit");
+            // One row per matching type: method table, count, total size, name. -type matches substrings: take the exact name.
+            var row = Regex.Match(output, $@"^\s*[0-9a-f]+\s+([\d,]+)\s+[\d,]+ {Regex.Escape(s_markerName)}\s*$", RegexOptions.Multiline);
+            return row.Success ? int.Parse(row.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture)
+                : throw new InvalidOperationException($"dotnet-dump analyze printed no row for {s_markerName}: {output}");
+        }
+        finally
+        {
+            File.Delete(dump);
+        }
+    }
+
+    private static string DotnetTool(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet", ["tool", "run", "dotnet-dump", "--", .. arguments])
+        {
+            WorkingDirectory = Paths.Root, // where the tool manifest is
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"dotnet-dump {arguments[0]} failed ({process.ExitCode}): {output}{error.Result}");
     }
 
     private sealed record Marker(int Id);
