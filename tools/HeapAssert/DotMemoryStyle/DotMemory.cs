@@ -42,6 +42,18 @@ public static class dotMemory
         return new MemoryCheckPoint(state);
     }
 
+    // "Held by: <path>", or "Held by (499 of 500): <path>" when the objects of the set are not all held the same way.
+    private static string? HeldBy(ObjectSet set)
+    {
+        if (set.CommonPath() is not var (path, sharing))
+        {
+            return null;
+        }
+
+        var how = set.Kind == "dead" ? "Held at the checkpoint by" : "Held by";
+        return sharing == set.ObjectsCount ? $"{how}: {path}" : $"{how} ({sharing:N0} of {set.ObjectsCount:N0}): {path}";
+    }
+
     private static MemoryState Take()
     {
         var clock = Stopwatch.StartNew();
@@ -81,14 +93,14 @@ public static class dotMemory
             : $"{subject} failed the dotMemory-style check";
 
         var details = new StringBuilder("The check: ").AppendLine(failure.Message.Trim().ReplaceLineEndings(Environment.NewLine + "    "));
-        if (subject?.ShortestPath() is { } path)
+        if (subject is not null && HeldBy(subject) is { } heldBy)
         {
-            details.AppendLine($"Held by: {path}");
+            details.AppendLine(heldBy);
         }
 
-        foreach (var other in sets.Where(s => s != subject && s.ObjectsCount > 0).DistinctBy(s => s.Description).Take(5))
+        foreach (var other in sets.Where(s => s != subject && s.ObjectsCount > 0).DistinctBy(s => (s.Kind, s.Description)).Take(5))
         {
-            details.AppendLine($"It also looked at {other}").AppendLine($"    held by: {other.ShortestPath()}");
+            details.AppendLine($"It also looked at {other}").AppendLine($"    {HeldBy(other)}");
         }
 
         // Throws, unless the test collects failures in an AssertionScope, which then reports this one with the others.

@@ -28,7 +28,7 @@ public sealed class Memory
         ArgumentNullException.ThrowIfNull(where);
         var query = where(new ObjectProperty());
         var matches = query.Compile(_state);
-        return new ObjectSet(_state, [.. _state.Visible.Where(matches)], query.Description, Record);
+        return new ObjectSet(_state, [.. _state.Visible.Where(matches)], "", query.Description, Record);
     }
 
     /// <summary>What changed since <paramref name="checkPoint"/>: objects created since and still alive, objects alive then and now, objects gone.</summary>
@@ -92,7 +92,25 @@ public sealed class SnapshotDifference
     }
 
     /// <summary>Objects created after the checkpoint and alive now.</summary>
-    public ObjectSet GetNewObjects()
+    public ObjectSet GetNewObjects() => New(recorded: true);
+
+    /// <summary>Objects created after the checkpoint, alive now, and matching <paramref name="where"/>.</summary>
+    public ObjectSet GetNewObjects(Func<ObjectProperty, Query> where) => New(recorded: false).GetObjects(where);
+
+    /// <summary>Objects alive at the checkpoint and still alive now, as <paramref name="from"/> saw them.</summary>
+    public ObjectSet GetSurvivedObjects(Origin from = Origin.NewSnapshot) => Survived(from, recorded: true);
+
+    /// <summary>Objects alive at the checkpoint, still alive now, and matching <paramref name="where"/>.</summary>
+    public ObjectSet GetSurvivedObjects(Func<ObjectProperty, Query> where, Origin from = Origin.NewSnapshot) =>
+        Survived(from, recorded: false).GetObjects(where);
+
+    /// <summary>Objects alive at the checkpoint and collected since (their sizes and paths are the checkpoint's).</summary>
+    public ObjectSet GetDeadObjects() => Dead(recorded: true);
+
+    /// <summary>Objects alive at the checkpoint, collected since, and matching <paramref name="where"/>.</summary>
+    public ObjectSet GetDeadObjects(Func<ObjectProperty, Query> where) => Dead(recorded: false).GetObjects(where);
+
+    private ObjectSet New(bool recorded)
     {
         var survived = new bool[_new.Data.ObjectAddresses.Length];
         foreach (var now in _survivors)
@@ -103,31 +121,13 @@ public sealed class SnapshotDifference
             }
         }
 
-        return new ObjectSet(_new, [.. _new.Visible.Where(i => !survived[i])], "new since the checkpoint", _record);
+        return new ObjectSet(_new, [.. _new.Visible.Where(i => !survived[i])], "new", "", _record, recorded);
     }
 
-    /// <summary>Objects created after the checkpoint, alive now, and matching <paramref name="where"/>.</summary>
-    public ObjectSet GetNewObjects(Func<ObjectProperty, Query> where) => GetNewObjects().GetObjects(where);
+    private ObjectSet Survived(Origin from, bool recorded) => from == Origin.NewSnapshot
+        ? new ObjectSet(_new, [.. _old.Visible.Select(i => _survivors[i]).Where(now => now >= 0 && !_new.Hidden[now]).Order()], "survived", "", _record, recorded)
+        : new ObjectSet(_old, [.. _old.Visible.Where(i => _survivors[i] >= 0 && !_new.Hidden[_survivors[i]])], "survived", "", _record, recorded);
 
-    /// <summary>Objects alive at the checkpoint and still alive now, as <paramref name="from"/> saw them.</summary>
-    public ObjectSet GetSurvivedObjects(Origin from = Origin.NewSnapshot)
-    {
-        if (from == Origin.NewSnapshot)
-        {
-            return new ObjectSet(_new, [.. _old.Visible.Select(i => _survivors[i]).Where(now => now >= 0 && !_new.Hidden[now]).Order()], "survived since the checkpoint", _record);
-        }
-
-        return new ObjectSet(_old, [.. _old.Visible.Where(i => _survivors[i] >= 0 && !_new.Hidden[_survivors[i]])], "survived since the checkpoint (as it was then)", _record);
-    }
-
-    /// <summary>Objects alive at the checkpoint, still alive now, and matching <paramref name="where"/>.</summary>
-    public ObjectSet GetSurvivedObjects(Func<ObjectProperty, Query> where, Origin from = Origin.NewSnapshot) =>
-        GetSurvivedObjects(from).GetObjects(where);
-
-    /// <summary>Objects alive at the checkpoint and collected since (their sizes and paths are the checkpoint's).</summary>
-    public ObjectSet GetDeadObjects() =>
-        new(_old, [.. _old.Visible.Where(i => _survivors[i] < 0)], "dead since the checkpoint", _record);
-
-    /// <summary>Objects alive at the checkpoint, collected since, and matching <paramref name="where"/>.</summary>
-    public ObjectSet GetDeadObjects(Func<ObjectProperty, Query> where) => GetDeadObjects().GetObjects(where);
+    private ObjectSet Dead(bool recorded) =>
+        new(_old, [.. _old.Visible.Where(i => _survivors[i] < 0)], "dead", "", _record, recorded);
 }

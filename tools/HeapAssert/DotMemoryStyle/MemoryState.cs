@@ -30,6 +30,7 @@ internal sealed class MemoryState
     private readonly nint[] _handles;
     private readonly ConditionalWeakTable<MemoryState, int[]> _survivorsOf = [];
     private TypeFacts?[]? _types;
+    private int[]? _pathKinds;
     private long _totalBytes = -1;
 
     private MemoryState(SnapshotData data, nint[] handles)
@@ -65,6 +66,12 @@ internal sealed class MemoryState
     public long TotalBytes => _totalBytes >= 0 ? _totalBytes : _totalBytes = Visible.Sum(i => Data.ObjectSizes[i]);
 
     public int TypeIndexOf(int obj) => Data.ObjectTypes[obj];
+
+    /// <summary>
+    /// For every object, a number that two objects share when their retention paths pass the same root and the same
+    /// types: objects held the same way. Parents come before children in the walk, so one pass numbers them all.
+    /// </summary>
+    public int[] PathKinds => _pathKinds ??= NumberPathKinds(Data);
 
     public TypeFacts Type(int typeIndex)
     {
@@ -193,6 +200,25 @@ internal sealed class MemoryState
 
         s_registry.Add(state);
         return state;
+    }
+
+    private static int[] NumberPathKinds(SnapshotData data)
+    {
+        var kinds = new int[data.ObjectAddresses.Length];
+        var numbers = new Dictionary<(int Parent, int Type), int>();
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            var parent = data.ObjectParents[i];
+            var key = (parent >= 0 ? kinds[parent] : parent, data.ObjectTypes[i]);
+            if (!numbers.TryGetValue(key, out var kind))
+            {
+                numbers[key] = kind = numbers.Count;
+            }
+
+            kinds[i] = kind;
+        }
+
+        return kinds;
     }
 
     private static bool StillNoGc(int collections) =>

@@ -13,13 +13,17 @@ public sealed class ObjectSet
     private readonly CheckRecord _record;
     private long _bytes = -1;
 
-    internal ObjectSet(MemoryState state, int[] objects, string description, CheckRecord record)
+    internal ObjectSet(MemoryState state, int[] objects, string kind, string description, CheckRecord record, bool recorded = true)
     {
         _state = state;
         _objects = objects;
+        Kind = kind;
         Description = description;
         _record = record;
-        record.Queried.Add(this);
+        if (recorded)
+        {
+            record.Queried.Add(this);
+        }
     }
 
     /// <summary>How many objects.</summary>
@@ -31,13 +35,16 @@ public sealed class ObjectSet
     /// <summary>How the set was selected, e.g. <c>Type.Is(ReportEntry)</c>.</summary>
     public string Description { get; }
 
+    /// <summary>Which objects it was selected from: live ones, or new, survived or dead since a checkpoint.</summary>
+    internal string Kind { get; }
+
     /// <summary>The objects of this set that match <paramref name="where"/>: queries narrow further when chained.</summary>
     public ObjectSet GetObjects(Func<ObjectProperty, Query> where)
     {
         ArgumentNullException.ThrowIfNull(where);
         var query = where(new ObjectProperty());
         var matches = query.Compile(_state);
-        return new ObjectSet(_state, [.. _objects.Where(matches)], Description.Length == 0 ? query.Description : $"{Description}, {query.Description}", _record);
+        return new ObjectSet(_state, [.. _objects.Where(matches)], Kind, Description.Length == 0 ? query.Description : $"{Description}, {query.Description}", _record);
     }
 
     /// <summary>The set by type, largest first: how many objects of each type and their bytes.</summary>
@@ -46,10 +53,10 @@ public sealed class ObjectSet
             .Select(g => new TypeMemoryInfo(_state.Type(g.Key).Runtime, TypeNames.Short(_state.Data.TypeNames[g.Key]), g.Count(), g.Sum(i => _state.Data.ObjectSizes[i])))
             .OrderByDescending(t => t.SizeInBytes).ThenByDescending(t => t.ObjectsCount)];
 
-    /// <summary><c>500 objects (20.2 KB) where Type.Is(FileStream)</c>, and the largest types when they are several.</summary>
+    /// <summary><c>500 objects (20.2 KB) where Type.Is(FileStream)</c>, <c>300 new objects (…) where …</c>, and the largest types when they are several.</summary>
     public override string ToString()
     {
-        var text = new StringBuilder($"{ObjectsCount:N0} object{(ObjectsCount == 1 ? "" : "s")} ({ByteSize.Format(SizeInBytes)})");
+        var text = new StringBuilder($"{ObjectsCount:N0} {Kind}{(Kind.Length == 0 ? "" : " ")}object{(ObjectsCount == 1 ? "" : "s")} ({ByteSize.Format(SizeInBytes)})");
         if (Description.Length > 0)
         {
             text.Append(" where ").Append(Description);
@@ -72,8 +79,21 @@ public sealed class ObjectSet
         return text.ToString();
     }
 
-    /// <summary>The shortest path from a root to one object of the set (the walk reached the first one first).</summary>
-    internal RetentionPath? ShortestPath() => _objects.Length == 0 ? null : _state.Snapshot.PathTo(_objects.Min());
+    /// <summary>
+    /// How most of the set is held: the retention path that the most objects of the set share (same root, same types
+    /// on the way), the shortest one of them, and how many share it.
+    /// </summary>
+    internal (RetentionPath Path, int Sharing)? CommonPath()
+    {
+        if (_objects.Length == 0)
+        {
+            return null;
+        }
+
+        var kinds = _state.PathKinds;
+        var most = _objects.GroupBy(i => kinds[i]).MaxBy(g => g.Count())!;
+        return (_state.Snapshot.PathTo(most.Min()), most.Count());
+    }
 
     internal MemoryState State => _state;
 
