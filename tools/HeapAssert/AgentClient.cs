@@ -23,7 +23,7 @@ internal sealed class AgentClient : IDisposable
         // The helper is this very assembly, run as a program from where it was loaded.
         var dll = typeof(AgentClient).Assembly.Location;
 
-        var start = new ProcessStartInfo(DotnetHost(), ["exec", dll, "--agent", Environment.ProcessId.ToString()])
+        var start = new ProcessStartInfo(DotnetHost(), [.. HelperHost.ExecArguments(dll), "--agent", Environment.ProcessId.ToString()])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
