@@ -250,6 +250,27 @@ public sealed class DotMemoryStyleTests
     }
 
     [Fact]
+    public void A_set_of_one_type_selected_by_name_names_the_type_and_the_output_gets_a_line_per_snapshot()
+    {
+        Kept.s_objects = [new Quiet(), new Quiet()];
+        var lines = new List<string>();
+        DotMemoryUnitTestOutput.SetOutputMethod(lines.Add);
+        try
+        {
+            dotMemory.Check(memory =>
+                memory.GetObjects(where => where.Type.Like("*.Qu?et", "*.Qu*et")).ToString()
+                    .Should().Be("2 objects of type Quiet (48 B) where Type.Like(\"*.Qu?et\", \"*.Qu*et\")", "? is no wildcard, * is"));
+
+            lines.Should().ContainSingle().Which.Should().StartWith("dotMemory.Check: ").And.Contain(" live objects, ");
+        }
+        finally
+        {
+            Kept.s_objects = null;
+            DotMemoryUnitTestOutput.SetOutputMethod(_ => { });
+        }
+    }
+
+    [Fact]
     public void An_error_that_is_not_an_assertion_goes_through_unchanged()
     {
         var check = () => dotMemory.Check(_ => throw new InvalidOperationException("a bug in the test"));

@@ -119,7 +119,7 @@ internal sealed class MemoryState
 
     private static MemoryState? TryTake()
     {
-        if (!GC.TryStartNoGCRegion(NoGcBudget))
+        if (!StartNoGcRegion())
         {
             return null;
         }
@@ -219,6 +219,19 @@ internal sealed class MemoryState
         }
 
         return kinds;
+    }
+
+    // The budget must fit in what the GC can promise up front; a GC configured small gets a smaller one.
+    private static bool StartNoGcRegion()
+    {
+        try
+        {
+            return GC.TryStartNoGCRegion(NoGcBudget);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return GC.TryStartNoGCRegion(NoGcBudget / 4);
+        }
     }
 
     private static bool StillNoGc(int collections) =>

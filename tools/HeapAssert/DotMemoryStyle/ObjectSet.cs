@@ -56,13 +56,15 @@ public sealed class ObjectSet
     /// <summary><c>500 objects (20.2 KB) where Type.Is(FileStream)</c>, <c>300 new objects (…) where …</c>, and the largest types when they are several.</summary>
     public override string ToString()
     {
-        var text = new StringBuilder($"{ObjectsCount:N0} {Kind}{(Kind.Length == 0 ? "" : " ")}object{(ObjectsCount == 1 ? "" : "s")} ({ByteSize.Format(SizeInBytes)})");
+        var types = GroupByType();
+        var objects = ObjectsCount == 1 ? "object" : "objects";
+        var of = types.Count == 1 && !Description.Contains(types[0].TypeName, StringComparison.Ordinal) ? $" of type {types[0].TypeName}" : "";
+        var text = new StringBuilder($"{ObjectsCount:N0} {Kind}{(Kind.Length == 0 ? "" : " ")}{objects}{of} ({ByteSize.Format(SizeInBytes)})");
         if (Description.Length > 0)
         {
             text.Append(" where ").Append(Description);
         }
 
-        var types = GroupByType();
         if (types.Count > 1)
         {
             text.Append(": ").AppendJoin(", ", types.Take(3).Select(t => $"{t.ObjectsCount:N0} {t.TypeName}"));
@@ -70,10 +72,6 @@ public sealed class ObjectSet
             {
                 text.Append(", …");
             }
-        }
-        else if (types.Count == 1 && !Description.Contains(types[0].TypeName, StringComparison.Ordinal))
-        {
-            text.Append(": ").Append(types[0].TypeName);
         }
 
         return text.ToString();
