@@ -4,7 +4,7 @@ using FluentAssertions;
 using HeapAssert;
 using HeapAssert.DotMemoryStyle;
 
-namespace HeapAssert.Sample;
+namespace SessionStoreSample;
 
 /// <summary>A session, as a web service keeps one per signed-in user.</summary>
 public sealed record Session(string User, byte[] State);

@@ -282,6 +282,11 @@ static Verdict PackageCheck(string root, string scratch)
         {
             Directory.Delete(cache, recursive: true);
         }
+
+        if (Path.GetDirectoryName(cache) is { } id && Directory.Exists(id) && !Directory.EnumerateFileSystemEntries(id).Any())
+        {
+            Directory.Delete(id);
+        }
     }
 }
 
