@@ -31,7 +31,8 @@ internal sealed class AgentClient : IDisposable
     public AgentClient(int target, (string File, string[] Arguments)? agent = null)
     {
         _target = target;
-        (_agentFile, _agentArguments) = agent ?? (DotnetHost(), ["exec", typeof(AgentClient).Assembly.Location, "--agent", target.ToString()]);
+        // The helper is this very assembly, run as a program from where it was loaded (a package folder too).
+        (_agentFile, _agentArguments) = agent ?? (DotnetHost(), [.. HelperHost.ExecArguments(typeof(AgentClient).Assembly.Location), "--agent", target.ToString()]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
     }
 

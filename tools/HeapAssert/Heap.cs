@@ -23,16 +23,22 @@ public static class Heap
     public static HeapSnapshot Snapshot(SnapshotMethod? method = null)
     {
         CollectEverything();
+        return new HeapSnapshot(SnapshotData(method), Environment.CurrentManagedThreadId);
+    }
+
+    /// <summary>The snapshot itself, without the collection before it (the dotMemory-style API collects first, then keeps the GC still).</summary>
+    internal static SnapshotData SnapshotData(SnapshotMethod? method = null)
+    {
         var requested = method ?? s_preferred ?? SnapshotMethod.Attach;
         try
         {
-            return new HeapSnapshot(AgentClient.Shared.Snapshot(requested), Environment.CurrentManagedThreadId);
+            return AgentClient.Shared.Snapshot(requested);
         }
         catch (PlatformNotSupportedException) when (method is null && requested == SnapshotMethod.Attach)
         {
             // Live attach is not available on this OS: use dumps from now on.
             s_preferred = SnapshotMethod.Dump;
-            return new HeapSnapshot(AgentClient.Shared.Snapshot(SnapshotMethod.Dump), Environment.CurrentManagedThreadId);
+            return AgentClient.Shared.Snapshot(SnapshotMethod.Dump);
         }
     }
 

@@ -13,6 +13,8 @@ internal sealed class SnapshotData
     public required string[] TypeNames { get; init; }
     public required string[] TypeModules { get; init; }
 
+    /// <summary>Where each object was when the snapshot was taken (the process was suspended; a later GC may move it).</summary>
+    public required ulong[] ObjectAddresses { get; init; }
     public required int[] ObjectTypes { get; init; }
     public required long[] ObjectSizes { get; init; }
 
@@ -31,6 +33,7 @@ internal sealed class SnapshotData
         WriteArray(w, TypeMethodTables, w.Write);
         WriteArray(w, TypeNames, w.Write);
         WriteArray(w, TypeModules, w.Write);
+        WriteNumbers(w, ObjectAddresses);
         WriteNumbers(w, ObjectTypes);
         WriteNumbers(w, ObjectSizes);
         WriteNumbers(w, ObjectParents);
@@ -45,6 +48,7 @@ internal sealed class SnapshotData
         TypeMethodTables = ReadArray(r, r.ReadUInt64),
         TypeNames = ReadArray(r, r.ReadString),
         TypeModules = ReadArray(r, r.ReadString),
+        ObjectAddresses = ReadNumbers<ulong>(r),
         ObjectTypes = ReadNumbers<int>(r),
         ObjectSizes = ReadNumbers<long>(r),
         ObjectParents = ReadNumbers<int>(r),
@@ -60,6 +64,7 @@ internal sealed class SnapshotData
         TypeMethodTables = TypeMethodTables,
         TypeNames = TypeNames,
         TypeModules = TypeModules,
+        ObjectAddresses = ObjectAddresses,
         ObjectTypes = ObjectTypes,
         ObjectSizes = ObjectSizes,
         ObjectParents = ObjectParents,

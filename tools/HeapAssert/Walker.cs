@@ -156,6 +156,7 @@ internal sealed class Walker
             TypeMethodTables = [.. _typeMethodTables],
             TypeNames = [.. _typeNames],
             TypeModules = [.. _typeModules],
+            ObjectAddresses = [.. _addresses],
             ObjectTypes = [.. _types],
             ObjectSizes = [.. _sizes],
             ObjectParents = [.. _parents],

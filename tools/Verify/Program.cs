@@ -64,6 +64,16 @@ try
     }
 
     Console.WriteLine();
+    Console.WriteLine("HeapAssert as a package, in a test project outside the workshop:");
+    var package = PackageCheck(root, scratch.FullName);
+    results.Add(package.Ok, "HeapAssert package (samples/HeapAssert.Sample)", package.Detail);
+    Console.WriteLine($"  {"HeapAssert package",-30} {package.Summary}");
+    foreach (var line in package.Problems)
+    {
+        Console.WriteLine($"      {line}");
+    }
+
+    Console.WriteLine();
     Console.WriteLine("Code style, notebooks, slides and benchmarks:");
     Check(results, "dotnet format", Run("dotnet", ["format", Path.Combine(root, "Workshop.sln"), "--verify-no-changes", "--no-restore"], root, TimeSpan.FromMinutes(10)),
         "run `dotnet format Workshop.sln` and commit the result");
@@ -209,7 +219,78 @@ static Verdict JudgeSolution(TestRun run)
         : new Verdict(false, $"FAILS ({failed.Length} of {run.Tests.Length})", failed.Select(t => $"{t.Name} ({t.Result}): {FirstLine(t.Message)}").ToList());
 }
 
-static (int Code, string Output) Run(string file, string[] args, string workingDirectory, TimeSpan limit)
+// Packs HeapAssert into a folder feed, installs it from there into samples/HeapAssert.Sample (which stands outside the
+// workshop's build) and runs its two tests: the leak test must fail with a leak message, the other must pass.
+// Each run packs a version of its own, so the NuGet cache never serves an older build, and removes it from the cache after.
+static Verdict PackageCheck(string root, string scratch)
+{
+    var version = $"0.0.0-verify.{DateTime.UtcNow:yyyyMMddHHmmss}";
+    var feed = Path.Combine(scratch, "feed");
+    var sample = Path.Combine(root, "samples", "HeapAssert.Sample");
+    var environment = new Dictionary<string, string> { ["HEAPASSERT_FEED"] = feed };
+    var cache = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } packages
+        ? packages
+        : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "heapassert", version);
+    try
+    {
+        var (packed, packOutput) = Run("dotnet", ["pack", Path.Combine(root, "tools", "HeapAssert"), "-o", feed, $"-p:Version={version}", "-nologo", "-v:q"], root, TimeSpan.FromMinutes(5));
+        if (packed != 0)
+        {
+            return new Verdict(false, "PACK FAILED", [FirstLine(packOutput)]);
+        }
+
+        var (built, buildOutput) = Run("dotnet", ["build", sample, $"-p:HeapAssertVersion={version}", "-nologo", "-v:q", "-clp:ErrorsOnly"], sample, TimeSpan.FromMinutes(5), environment);
+        if (built != 0)
+        {
+            return new Verdict(false, "SAMPLE BUILD FAILED", [.. buildOutput.Split('\n').Take(10).Select(l => l.Trim())]);
+        }
+
+        var bin = Path.Combine(sample, "bin", "Debug", "net10.0");
+        var xml = Path.Combine(scratch, "HeapAssert.Sample.xml");
+        var (code, output) = Run("dotnet", ["exec", Path.Combine(bin, "HeapAssert.Sample.dll"), "-xml", xml, "-noColor", "-noLogo"], bin, TimeSpan.FromMinutes(5));
+        if (!File.Exists(xml))
+        {
+            return new Verdict(false, "NO RESULTS", [$"the sample's tests produced no results (exit code {code}).", FirstLine(output)]);
+        }
+
+        var tests = XDocument.Load(xml).Descendants("test").ToArray();
+        var leak = tests.Where(t => t.Descendants("trait").Any(tr => tr.Attribute("name")?.Value == "Memory" && tr.Attribute("value")?.Value == "leak")).ToArray();
+        var others = tests.Except(leak).ToArray();
+        var problems = new List<string>();
+        if (leak.Length != 1 || others.Length != 1)
+        {
+            problems.Add($"expected one leak test and one other test, found {leak.Length} and {others.Length}.");
+        }
+
+        foreach (var test in leak.Where(t => t.Attribute("result")?.Value != "Fail" || !IsLeakFailure(t.Element("failure")?.Element("message")?.Value ?? "")))
+        {
+            problems.Add($"{test.Attribute("name")?.Value} must fail because of the leak, but: {test.Attribute("result")?.Value} {FirstLine(test.Element("failure")?.Element("message")?.Value ?? "")}");
+        }
+
+        foreach (var test in others.Where(t => t.Attribute("result")?.Value != "Pass"))
+        {
+            problems.Add($"{test.Attribute("name")?.Value} must pass: {FirstLine(test.Element("failure")?.Element("message")?.Value ?? "")}");
+        }
+
+        return problems.Count == 0
+            ? new Verdict(true, $"packed {version}, installed from a folder: the leak is caught ✓, the bounded store passes ✓", [])
+            : new Verdict(false, "WRONG", problems);
+    }
+    finally
+    {
+        if (Directory.Exists(cache))
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+
+        if (Path.GetDirectoryName(cache) is { } id && Directory.Exists(id) && !Directory.EnumerateFileSystemEntries(id).Any())
+        {
+            Directory.Delete(id);
+        }
+    }
+}
+
+static (int Code, string Output) Run(string file, string[] args, string workingDirectory, TimeSpan limit, Dictionary<string, string>? environment = null)
 {
     var start = new ProcessStartInfo(file, args)
     {
@@ -218,6 +299,10 @@ static (int Code, string Output) Run(string file, string[] args, string workingD
         RedirectStandardError = true,
         UseShellExecute = false,
     };
+    foreach (var (name, value) in environment ?? [])
+    {
+        start.Environment[name] = value;
+    }
     using var process = Process.Start(start)!;
     var stdout = process.StandardOutput.ReadToEndAsync();
     var stderr = process.StandardError.ReadToEndAsync();
