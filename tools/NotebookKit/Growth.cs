@@ -38,7 +38,7 @@ public static class Growth
 
         var flavour = solution ? "solutions" : "katas";
         var dll = $"{Project}/bin/{(solution ? "solutions/" : "")}Debug/net10.0/Workshop.Benchmarks.dll";
-        if (IsStale(Workshop.PathOf(dll), $"{flavour}/{kata}", Project, "tools/HeapAssert"))
+        if (Workshop.IsStale(dll, $"{flavour}/{kata}", Project, "tools/HeapAssert"))
         {
             var build = Shell.Execute("dotnet", $"build {Project}" + (solution ? " -p:UseSolutions=true" : ""), s_limit);
             if (build.ExitCode != 0 || !File.Exists(Workshop.PathOf(dll)))
@@ -55,23 +55,6 @@ public static class Growth
         }
 
         return Parse(run.StandardOutput, $"{kata} ({flavour})");
-    }
-
-    private static bool IsStale(string dll, params string[] sourceFolders)
-    {
-        if (!File.Exists(dll))
-        {
-            return true;
-        }
-
-        var built = File.GetLastWriteTimeUtc(dll);
-        return sourceFolders
-            .Select(Workshop.PathOf)
-            .Where(Directory.Exists)
-            .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
-            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                && !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .Any(file => File.GetLastWriteTimeUtc(file) > built);
     }
 
     /// <summary>Reads the growth mode's output: a header object, then one object per step, one JSON object per line.</summary>

@@ -41,8 +41,12 @@ public static partial class Shell
     {
         ArgumentException.ThrowIfNullOrEmpty(kata);
         var project = TestProjectOf(kata);
+        var name = Path.GetFileName(project);
+        var dll = $"{project}/bin/{(solution ? "solutions/" : "")}Debug/net10.0/{name}.dll";
+        var upToDate = !Workshop.IsStale(dll, project, $"{(solution ? "solutions" : "katas")}/{kata}", "tools/HeapAssert");
         var arguments = $"test {project} --filter Kata={kata} --logger \"console;verbosity=normal\""
-            + (solution ? " -p:UseSolutions=true" : "");
+            + (solution ? " -p:UseSolutions=true" : "")
+            + (upToDate ? " --no-build" : ""); // a build that is newer than every source it comes from needs no rebuild
         var result = Execute("dotnet", arguments, s_defaultLimit);
         var command = $"dotnet test {project} --filter Kata={kata}" + (solution ? " -p:UseSolutions=true" : "");
         return TestSummary.Summarize(command, result.Output, result.ExitCode, result.TimedOut);

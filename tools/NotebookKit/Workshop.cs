@@ -15,6 +15,28 @@ public static class Workshop
     internal static string PathOf(string relativePath) =>
         Path.GetFullPath(Path.Combine(Root, relativePath.Replace('/', Path.DirectorySeparatorChar)));
 
+    /// <summary>
+    /// Whether the build output <paramref name="output"/> (relative to the root) is missing or older than a file in one
+    /// of <paramref name="sourceFolders"/> (relative to the root; their bin/ and obj/ folders are not sources).
+    /// </summary>
+    internal static bool IsStale(string output, params string[] sourceFolders)
+    {
+        var built = PathOf(output);
+        if (!File.Exists(built))
+        {
+            return true;
+        }
+
+        var time = File.GetLastWriteTimeUtc(built);
+        var separator = Path.DirectorySeparatorChar;
+        return sourceFolders
+            .Select(PathOf)
+            .Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+            .Where(file => !file.Contains($"{separator}bin{separator}", StringComparison.Ordinal) && !file.Contains($"{separator}obj{separator}", StringComparison.Ordinal))
+            .Any(file => File.GetLastWriteTimeUtc(file) > time);
+    }
+
     private static string FindRoot()
     {
         var start = new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory, Path.GetDirectoryName(typeof(Workshop).Assembly.Location) };
