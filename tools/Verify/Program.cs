@@ -91,10 +91,14 @@ try
             continue;
         }
 
-        // Two independent clients of the .NET Interactive kernel: the workshop's runner and dotnet repl.
-        Check(results, $"{name} in the kernel (NotebookRunner)", Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15)),
+        // Two independent clients of the .NET Interactive kernel, side by side: the workshop's runner and dotnet repl.
+        // Each runs the notebook in a kernel of its own; neither writes its outputs, so running both at once changes
+        // no verdict (the katas' own tests ran above, one at a time).
+        var inRunner = Task.Run(() => Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15)));
+        var inRepl = Task.Run(() => RunInRepl(notebook, scratch.FullName));
+        Check(results, $"{name} in the kernel (NotebookRunner)", inRunner.Result,
             "run it with `dotnet run --project tools/NotebookRunner -- <notebook>` to see the failing cell");
-        Check(results, $"{name} in dotnet repl", RunInRepl(notebook, scratch.FullName),
+        Check(results, $"{name} in dotnet repl", inRepl.Result,
             $"run `cd notebooks && dotnet repl --run {Path.GetFileName(notebook)} --exit-after-run` to see the failing cell");
     }
 
