@@ -10,6 +10,11 @@ public sealed record BuildOutcome(bool Succeeded, string? TestAssembly, IReadOnl
 public interface IKataBuilder
 {
     Task<BuildOutcome> BuildAsync(string testProject, CancellationToken cancellationToken);
+
+    /// <summary>The packages changed on disk (a restore ran): forget what was read of them.</summary>
+    void Restored()
+    {
+    }
 }
 
 public static partial class Builders
@@ -68,35 +73,68 @@ public static partial class Builders
     private static partial Regex ErrorLine();
 }
 
-/// <summary>Restores a test project once when it never was (a fresh clone), then builds with <paramref name="inner"/>.</summary>
+/// <summary>
+/// Restores a test project when what its restore depends on changed (its csproj, the kata's csproj, the shared build
+/// and package files) since the companion last restored it, or when it never was: a learner who adds a package to a
+/// kata gets it on the next save, and every other save builds without a restore. Then builds with <paramref name="inner"/>.
+/// </summary>
 internal sealed class RestoringBuilder(WorkshopRoot root, IKataBuilder inner) : IKataBuilder
 {
     public async Task<BuildOutcome> BuildAsync(string testProject, CancellationToken cancellationToken)
     {
-        if (!File.Exists(Path.Combine(Path.GetDirectoryName(testProject)!, "obj", "project.assets.json")))
+        var stamp = RestoreInputs.Stamp(root, testProject);
+        var stampFile = Path.Combine(root.StateDirectory, "restored", Path.GetFileNameWithoutExtension(testProject) + ".stamp");
+        var assets = Path.Combine(Path.GetDirectoryName(testProject)!, "obj", "project.assets.json");
+        if (!File.Exists(assets) || !File.Exists(stampFile) || File.ReadAllText(stampFile).Trim() != stamp)
         {
-            var restore = await RestoreAsync(testProject, cancellationToken);
-            if (restore is not null)
+            var failed = await RestoreAsync(testProject, cancellationToken);
+            if (failed is not null)
             {
-                return restore;
+                return failed;
             }
+
+            State.WriteAtomically(stampFile, stamp + "\n");
         }
 
-        var outcome = await inner.BuildAsync(testProject, cancellationToken);
-        if (!outcome.Succeeded && outcome.Errors.Any(e => e.Contains("NETSDK1004", StringComparison.Ordinal) || e.Contains("NETSDK1005", StringComparison.Ordinal)))
-        {
-            // The packages changed since the last restore (a pull, a switch of branch): restore, and build again.
-            return await RestoreAsync(testProject, cancellationToken) ?? await inner.BuildAsync(testProject, cancellationToken);
-        }
-
-        return outcome;
+        return await inner.BuildAsync(testProject, cancellationToken);
     }
 
     private async Task<BuildOutcome?> RestoreAsync(string testProject, CancellationToken cancellationToken)
     {
         var run = await ProcessRunner.RunAsync("dotnet", ["restore", testProject, "-nologo", "-v:q"], root.Path, TimeSpan.FromMinutes(10), cancellationToken);
-        return run.ExitCode == 0 ? null : new BuildOutcome(false, null,
+        if (run.ExitCode == 0)
+        {
+            inner.Restored();
+            return null;
+        }
+
+        return new BuildOutcome(false, null,
             Builders.ErrorsIn(root, run.Output) is { Count: > 0 } errors ? errors : [$"`dotnet restore {root.Relative(testProject)}` failed: {CheckResult.FirstLine(run.Output)}"]);
+    }
+}
+
+/// <summary>What a test project's restore depends on: the project files of the test and its kata, and the shared build files.</summary>
+public static class RestoreInputs
+{
+    public static string Stamp(WorkshopRoot root, string testProject)
+    {
+        var kata = WorkshopRoot.KataOf(testProject);
+        var kataProjects = kata is null || !Directory.Exists(Path.Combine(root.Path, "katas", kata))
+            ? []
+            : Directory.GetFiles(Path.Combine(root.Path, "katas", kata), "*.csproj");
+        var files = new[] { testProject }.Concat(kataProjects)
+            .Concat(new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "global.json", "NuGet.config",
+                "tests/Directory.Build.props", "tests/Directory.Build.targets", "tools/HeapAssert/HeapAssert.csproj" }.Select(f => Path.Combine(root.Path, f)))
+            .Where(File.Exists)
+            .Order(StringComparer.Ordinal);
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var file in files)
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(root.Relative(file) + "\n"));
+            hash.AppendData(File.ReadAllBytes(file));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }
 
@@ -148,6 +186,8 @@ internal sealed class InProcessBuilder(WorkshopRoot root) : IKataBuilder
             Microsoft.Build.Locator.MSBuildLocator.RegisterDefaults();
         }
     }
+
+    public void Restored() => MsBuild.ForgetCaches();
 
     public async Task<BuildOutcome> BuildAsync(string testProject, CancellationToken cancellationToken)
     {

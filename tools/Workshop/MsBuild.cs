@@ -9,6 +9,9 @@ namespace Workshop;
 /// </summary>
 internal static class MsBuild
 {
+    /// <summary>After a restore: the generated imports in obj/ changed, so read everything afresh.</summary>
+    public static void ForgetCaches() => BuildManager.DefaultBuildManager.ResetCaches();
+
     public static BuildOutcome Build(WorkshopRoot root, string testProject, CancellationToken cancellationToken)
     {
         var errors = new ErrorLogger(root);

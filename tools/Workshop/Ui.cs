@@ -82,24 +82,38 @@ public sealed partial class Ui
         }
     }
 
-    /// <summary>Text exactly as a test or the compiler wrote it, indented; its first line stands out.</summary>
+    /// <summary>Text exactly as a test or the compiler wrote it, indented (long lines wrap inside the indent); its first line stands out.</summary>
     public void Verbatim(string text, int indent = 2, string firstLineStyle = "bold")
     {
-        var pad = new string(' ', indent);
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        if (Rich)
         {
-            Markup(i == 0 ? $"{pad}[{firstLineStyle}]{Escape(lines[i])}[/]" : pad + Escape(lines[i]), pad + lines[i]);
+            var markup = string.Join('\n', lines.Select((line, i) => i == 0 ? $"[{firstLineStyle}]{Escape(line)}[/]" : Escape(line)));
+            Ansi.Write(new Padder(new Markup(markup), new Padding(indent, 0, 0, 0)));
+            return;
+        }
+
+        var pad = new string(' ', indent);
+        foreach (var line in lines)
+        {
+            Console.Out.WriteLine(pad + line);
         }
     }
 
     /// <summary>A hint's markdown: <c>`code`</c> and <c>**bold**</c> shown as such in a terminal, the markdown itself elsewhere.</summary>
     public void Markdown(string text, int indent = 2)
     {
-        var pad = new string(' ', indent);
-        foreach (var line in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        if (Rich)
         {
-            Markup(pad + MarkdownToMarkup(line), pad + line);
+            Ansi.Write(new Padder(new Markup(string.Join('\n', lines.Select(MarkdownToMarkup))), new Padding(indent, 0, 0, 0)));
+            return;
+        }
+
+        var pad = new string(' ', indent);
+        foreach (var line in lines)
+        {
+            Console.Out.WriteLine(pad + line);
         }
     }
 

@@ -33,7 +33,8 @@ public sealed class HintCommand : AsyncCommand<HintSettings>
         return 0;
     }
 
-    public static void ShowNext(Ui ui, WorkshopRoot root, Kata kata)
+    /// <summary>Shows the kata's next hint and counts it; <paramref name="inWatch"/> when watch's h key asked, so the next one is a key away.</summary>
+    public static void ShowNext(Ui ui, WorkshopRoot root, Kata kata, bool inWatch = false)
     {
         var file = HintParser.Load(kata);
         if (file.Hints.Count == 0)
@@ -53,7 +54,9 @@ public sealed class HintCommand : AsyncCommand<HintSettings>
         Show(ui, kata, reveal.Hint, reveal.Total);
         if (reveal.Shown < reveal.Total)
         {
-            ui.Note($"Still stuck? `{Ui.Command($"hint {kata.Id}")}` shows hint {reveal.Shown + 1} of {reveal.Total}.");
+            ui.Note(inWatch
+                ? $"Still stuck? Press h for hint {reveal.Shown + 1} of {reveal.Total}."
+                : $"Still stuck? `{Ui.Command($"hint {kata.Id}")}` shows hint {reveal.Shown + 1} of {reveal.Total}.");
         }
         else
         {

@@ -79,7 +79,7 @@ public sealed class WatchCommand : AsyncCommand<WatchSettings>
 
                 if (key == 'h')
                 {
-                    HintCommand.ShowNext(ui, root, kata);
+                    HintCommand.ShowNext(ui, root, kata, inWatch: true);
                 }
                 else if (key == 'r')
                 {
@@ -129,7 +129,7 @@ public sealed class WatchCommand : AsyncCommand<WatchSettings>
 
             cancellationToken.ThrowIfCancellationRequested();
             await debouncer.SettleAsync(cancellationToken);
-            reason = $"{watcher.LastChange ?? "a file"} changed again";
+            reason = $"{watcher.LastChange ?? "a file"} changed during the check";
         }
     }
 
