@@ -34,7 +34,9 @@ public sealed class ModeCommand : Command<ModeSettings>
             ui.Markup($"  [bold]guided[/]       {Ui.Escape(GuidedText)}", $"  guided       {GuidedText}");
             ui.Markup($"  [bold]investigate[/]  {Ui.Escape(InvestigateText)}", $"  investigate  {InvestigateText}");
             ui.Line();
-            ui.Note($"Switch with `{Ui.Command($"mode {(mode == Modes.Guided ? Modes.Investigate : Modes.Guided)}")}`.");
+            ui.Note(string.IsNullOrWhiteSpace(environment)
+                ? $"Switch with `{Ui.Command($"mode {(mode == Modes.Guided ? Modes.Investigate : Modes.Guided)}")}`."
+                : $"{Modes.EnvironmentVariable} is set in this shell and wins over .workshop/mode: unset it to switch with `{Ui.Command("mode <guided|investigate>")}`.");
             return 0;
         }
 
