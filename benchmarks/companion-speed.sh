@@ -6,17 +6,18 @@
 #
 # Each round saves an edit to the kata and times it until the verdict: the odd rounds save the fix (the solution's files
 # copied over the kata's, which `diff -r` says is only the fix), the even ones put the kata back from git. So half the
-# verdicts are "solved" and half are the leak, as a learner sees them. Three loops run one after the other:
-#   watch        `dotnet run --project tools/Workshop -- watch NN`, started once; the time runs from the save to its
-#                verdict line in the output (the companion's own debounce included);
+# verdicts are "solved" and half are the leak, as a learner sees them. Every round runs three loops, one after the other,
+# so that they share whatever load the machine has at the time:
+#   watch        the companion's `watch NN` (the built tools/Workshop, as `dotnet run --project tools/Workshop` starts it),
+#                started once and kept warm; the time runs from the save to its verdict line in the output (the
+#                companion's own debounce included);
 #   watch (cli)  the same with WORKSHOP_BUILD=cli: the companion runs `dotnet build` per check instead of building in its
 #                own process, to show what that saves;
 #   dotnet test  `dotnet test tests/<Project>.Tests` after each save, to its exit.
-# The first round of each loop warms it and is not counted. The result, with the machine's load, goes to
-# benchmarks/results/CompanionSpeed.md.
+# While one loop has its turn, the watches of the others are stopped (SIGSTOP). The first round warms every loop and is
+# not counted. The result, with the machine's load, goes to benchmarks/results/CompanionSpeed.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
 id=${1:-02}
 rounds=${2:-10}
@@ -32,13 +33,16 @@ if ! git diff --quiet -- "katas/$kata" || [ -n "$(git ls-files --others --exclud
 fi
 
 scratch=$(mktemp -d)
-watch_pid=
 restore_kata() {
   git checkout -q -- "katas/$kata"
   git clean -fdq -- "katas/$kata"
 }
 cleanup() {
-  if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true; fi
+  for pid in "${watch_pids[@]}"; do
+    kill -CONT "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   restore_kata
   rm -rf "$scratch"
 }
@@ -61,51 +65,60 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 verdicts() { grep -c -E "^(✓|✗) $id " "$1" || true; }
 
-# Runs the companion's watch loop; $1 names the loop, $2 is the WORKSHOP_BUILD value.
-watch_loop() {
-  local name=$1 build=$2 log="$scratch/watch-$2.log"
-  : > "$log"
-  restore_kata
-  WORKSHOP_BUILD=$build dotnet run --project tools/Workshop -- watch "$id" > "$log" 2>&1 < /dev/null &
-  watch_pid=$!
-  local waited=0
-  until [ "$(verdicts "$log")" -ge 1 ]; do
-    sleep 0.2; waited=$((waited + 1))
-    if [ $waited -gt 1500 ]; then echo "watch gave no first verdict in 5 minutes:" >&2; cat "$log" >&2; exit 1; fi
+# In plain output, a check starts with a header line "── NN · …" and ends with a verdict line "✓ NN …" or "✗ NN …".
+# The watch is idle once the last of these lines is a verdict, and stays so for a second.
+wait_idle() {
+  local log=$1 waited=0 stable=0
+  while [ $stable -lt 10 ]; do
+    sleep 0.1; waited=$((waited + 1))
+    if grep -E "^(── $id · |✓ $id |✗ $id )" "$log" | tail -1 | grep -q -E "^(✓|✗)"; then stable=$((stable + 1)); else stable=0; fi
+    if [ $waited -gt 3000 ]; then echo "the watch did not settle within 5 minutes:" >&2; tail -20 "$log" >&2; exit 1; fi
   done
-  for round in $(seq 0 "$rounds"); do
-    local before start end verdict
-    before=$(verdicts "$log")
-    sleep 1
-    start=$(now)
-    save_edit $((round + 1))
-    until [ "$(verdicts "$log")" -gt "$before" ]; do
-      sleep 0.05
-      if [ "$(seconds "$start" "$(now)" | cut -d. -f1)" -gt 300 ]; then echo "no verdict 5 minutes after a save:" >&2; cat "$log" >&2; exit 1; fi
-    done
-    end=$(now)
-    verdict=$(grep -E "^(✓|✗) $id " "$log" | tail -1)
-    # The verdict line ends with "(build 0.9 s, tests 5.3 s)": the companion's own split of the time.
-    local build_s tests_s
-    build_s=$(sed -n 's/.*(build \([0-9.]*\) s.*/\1/p' <<< "$verdict")
-    tests_s=$(sed -n 's/.*tests \([0-9.]*\) s).*/\1/p' <<< "$verdict")
-    case "$verdict" in "✓"*) verdict=solved ;; *"not solved"*) verdict=leak ;; *) verdict="other: $verdict" ;; esac
-    record "$name" "$round" "$(seconds "$start" "$end")" "$verdict" "$(expected $((round + 1)))" "${build_s:--}" "${tests_s:--}"
-  done
-  kill "$watch_pid"; wait "$watch_pid" 2>/dev/null || true; watch_pid=
 }
 
-test_loop() {
-  restore_kata
-  for round in $(seq 0 "$rounds"); do
-    local start end code=0
-    start=$(now)
-    save_edit $((round + 1))
-    dotnet test "$project" > "$scratch/test.log" 2>&1 || code=$?
-    end=$(now)
-    record "dotnet test" "$round" "$(seconds "$start" "$end")" "$([ $code -eq 0 ] && echo solved || echo leak)" "$(expected $((round + 1)))" - -
+# The two watches run side by side, each stopped (SIGSTOP) while another loop has its turn, so that every loop sees the
+# same load: a round runs the three loops one after the other. A watch that resumes first checks what the other loops
+# saved meanwhile; the round waits for that check before it saves its own edit.
+declare -A watch_pids
+start_watch() { # $1: the WORKSHOP_BUILD value
+  local log="$scratch/watch-$1.log"
+  : > "$log"
+  WORKSHOP_BUILD=$1 dotnet tools/Workshop/bin/Debug/net10.0/Workshop.dll watch "$id" > "$log" 2>&1 < /dev/null &
+  watch_pids[$1]=$!
+  wait_idle "$log"
+  kill -STOP "${watch_pids[$1]}"
+}
+
+watch_round() { # $1: the loop's name, $2: the WORKSHOP_BUILD value, $3: the round
+  local name=$1 log="$scratch/watch-$2.log" pid=${watch_pids[$2]} round=$3
+  local before start end verdict build_s tests_s
+  kill -CONT "$pid"
+  sleep 0.5
+  wait_idle "$log"
+  before=$(verdicts "$log")
+  start=$(now)
+  save_edit $((round + 1))
+  until [ "$(verdicts "$log")" -gt "$before" ]; do
+    sleep 0.05
+    if [ "$(seconds "$start" "$(now)" | cut -d. -f1)" -gt 300 ]; then echo "no verdict 5 minutes after a save:" >&2; tail -20 "$log" >&2; exit 1; fi
   done
-  restore_kata
+  end=$(now)
+  kill -STOP "$pid"
+  verdict=$(grep -E "^(✓|✗) $id " "$log" | tail -1)
+  # The verdict line ends with "(build 0.9 s, tests 5.3 s)": the companion's own split of the time.
+  build_s=$(sed -n 's/.*(build \([0-9.]*\) s.*/\1/p' <<< "$verdict")
+  tests_s=$(sed -n 's/.*tests \([0-9.]*\) s).*/\1/p' <<< "$verdict")
+  case "$verdict" in "✓"*) verdict=solved ;; *"not solved"*) verdict=leak ;; *) verdict="other: $verdict" ;; esac
+  record "$name" "$round" "$(seconds "$start" "$end")" "$verdict" "$(expected $((round + 1)))" "${build_s:--}" "${tests_s:--}"
+}
+
+test_round() { # $1: the round
+  local round=$1 start end code=0
+  start=$(now)
+  save_edit $((round + 1))
+  dotnet test "$project" > "$scratch/test.log" 2>&1 || code=$?
+  end=$(now)
+  record "dotnet test" "$round" "$(seconds "$start" "$end")" "$([ $code -eq 0 ] && echo solved || echo leak)" "$(expected $((round + 1)))" - -
 }
 
 results="$scratch/results.tsv"
@@ -119,11 +132,16 @@ dotnet build tools/Workshop -nologo -v:q > /dev/null
 dotnet build "$project" -nologo -v:q > /dev/null
 load_start=$(load)
 started=$(date -u +"%Y-%m-%d %H:%M UTC")
-echo "Kata $kata, $rounds rounds per loop after one warm-up round; load average at the start: $load_start"
-watch_loop watch inproc
-load_middle=$(load)
-watch_loop "watch (cli)" cli
-test_loop
+echo "Kata $kata, $rounds rounds after one warm-up round; load average at the start: $load_start"
+restore_kata
+start_watch inproc
+start_watch cli
+for round in $(seq 0 "$rounds"); do
+  watch_round watch inproc "$round"
+  watch_round "watch (cli)" cli "$round"
+  test_round "$round"
+  [ "$round" -ne $((rounds / 2)) ] || load_middle=$(load)
+done
 load_end=$(load)
 
 median() { # loop name, column (3: the whole, 6: the build, 7: the tests) → median of the counted rounds
@@ -142,10 +160,11 @@ out=benchmarks/results/CompanionSpeed.md
   echo "Measured by \`benchmarks/companion-speed.sh $id $rounds\` (run under \`flock /tmp/memtests.lock\`), $started."
   echo
   echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); .NET SDK $(dotnet --version)."
-  echo "- Load average (1, 5, 15 min) at the start: $load_start; between the two watch loops: $load_middle; at the end: $load_end."
+  echo "- Load average (1, 5, 15 min) at the start: $load_start; halfway: $load_middle; at the end: $load_end."
   echo "  Other work ran on the machine at the same time; the lock kept only the memory tests of others out."
-  echo "- Kata $kata, tests \`$(basename "$project" .csproj)\`; $rounds counted rounds per loop after one warm-up round; odd rounds save the fix"
-  echo "  (verdict: solved), even rounds put the kata back (verdict: the leak)."
+  echo "- Kata $kata, tests \`$(basename "$project" .csproj)\`; $rounds counted rounds after one warm-up round. Each round runs the three"
+  echo "  loops one after the other (the watches not in turn are stopped), so they share the machine's load; odd rounds save the"
+  echo "  fix (verdict: solved), even rounds put the kata back (verdict: the leak)."
   echo
   echo "| loop | median | fastest | slowest | median build | median tests |"
   echo "|---|---|---|---|---|---|"

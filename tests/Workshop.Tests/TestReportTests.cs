@@ -105,7 +105,8 @@ public sealed class TestReportTests
     {
         ProgressLogic.StateOf(CheckResult.FromXunitXml(Report(Passing("T.A")), At)).Should().Be((KataState.Solved, "solved"));
         ProgressLogic.StateOf(CheckResult.FromXunitXml(Report(Failing("T.A", LeakMessage, memory: true)), At)).State.Should().Be(KataState.Failing);
-        ProgressLogic.StateOf(CheckResult.NoResults("the tests reported nothing (exit code 134)", At)).Should().Be((KataState.Unknown, "the tests reported nothing (exit code 134)"));
+        ProgressLogic.StateOf(CheckResult.NoResults("the tests reported nothing (exit code 134)", At)).Should().Be(
+            (KataState.Failing, "the tests reported nothing (exit code 134)"), "a crash of the test process is the learner's code failing too");
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public enum KataState
     /// <summary>Changed, and not checked yet (a quick look that runs nothing: <c>watch</c> and <c>hint</c> without a kata).</summary>
     Unchecked,
 
-    /// <summary>No test project names this kata, or its tests reported nothing.</summary>
+    /// <summary>No test project names this kata yet.</summary>
     Unknown,
 }
 
@@ -29,13 +29,15 @@ public sealed record KataProgress(Kata Kata, KataState State, string Detail, int
 
 public static class ProgressLogic
 {
-    /// <summary>The state a check's result puts a changed kata in.</summary>
+    /// <summary>
+    /// The state a check's result puts a changed kata in. Tests that reported nothing (the learner's code crashed the
+    /// test process, or hung it past the limit) leave the kata failing.
+    /// </summary>
     public static (KataState State, string Detail) StateOf(CheckResult result) => result.Outcome switch
     {
         Outcome.Solved => (KataState.Solved, "solved"),
-        Outcome.Failing => (KataState.Failing, result.Headline),
         Outcome.BuildFailed => (KataState.BuildFailed, result.Headline),
-        _ => (KataState.Unknown, result.Headline),
+        _ => (KataState.Failing, result.Headline),
     };
 
     /// <summary>
@@ -55,7 +57,7 @@ public static class ProgressLogic
     public static string SummaryLine(IReadOnlyList<KataProgress> katas)
     {
         var marks = string.Join(' ', katas.Select(k => $"{k.Kata.Id} {Mark(k.State)}"));
-        var counted = katas.Where(k => k.State != KataState.Unknown || k.Kata.TestProject is not null).ToArray();
+        var counted = katas.Where(k => k.Kata.TestProject is not null).ToArray();
         var solved = counted.Count(k => k.State == KataState.Solved);
         var line = $"{marks}  {solved}/{counted.Length} solved";
         var current = katas.FirstOrDefault(k => k.InProgress);
