@@ -55,7 +55,10 @@ public sealed class WatchCommand : AsyncCommand<WatchSettings>
                 : null;
             ShowWhatNow(ui, kata, check.Result, next, keys is not null);
 
-            var change = debouncer.SettleAsync(cancellationToken);
+            // Waits for the next save or a key; a key that ends the wait also ends this wait for a save, so that only one
+            // wait ever settles the debouncer.
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var change = debouncer.SettleAsync(waiting.Token);
             while (true)
             {
                 var first = keys is null ? change : await Task.WhenAny(change, keys.Next);
@@ -67,6 +70,12 @@ public sealed class WatchCommand : AsyncCommand<WatchSettings>
                 }
 
                 var key = char.ToLowerInvariant(keys!.Take().KeyChar);
+                if (key is 'q' or 'n' or 'r')
+                {
+                    await waiting.CancelAsync();
+                    await change.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+
                 if (key == 'q')
                 {
                     return null;
