@@ -32,6 +32,12 @@ public static class Sale
             return new Call(sku, i % 4 + 1);
         })];
 
+    /// <summary>What the stock service answers to a check for <paramref name="quantity"/> of <paramref name="sku"/>, as the storefront should read it.</summary>
+    public static Availability Expected(string sku, int quantity) =>
+        !StockService.Catalogue.TryGetValue(sku, out var available) ? Availability.UnknownSku
+        : quantity <= available ? Availability.InStock
+        : Availability.NotEnoughStock;
+
     /// <summary>
     /// Starts every call of the sale at once, waits until they have all been answered or the <see cref="Deadline"/> has
     /// passed, and returns what the shoppers, the client's pool and the stock service saw at that moment. Calls still
@@ -91,7 +97,7 @@ public static class Sale
             }
             else
             {
-                var expected = StockService.Expected(call.Sku, call.Quantity);
+                var expected = Expected(call.Sku, call.Quantity);
                 var availability = await client.CheckAsync(call.Sku, call.Quantity);
                 outcome = availability == expected
                     ? new Outcome(OutcomeKind.Correct, null)

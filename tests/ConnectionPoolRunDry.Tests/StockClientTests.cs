@@ -56,7 +56,7 @@ public sealed class StockClientTests
             TimeSpan.FromSeconds(20),
             $"{ConnectionLimit} concurrent stock checks");
 
-        answers.Should().Equal(skus.Select(sku => StockService.Expected(sku, 1)));
+        answers.Should().Equal(skus.Select(sku => Sale.Expected(sku, 1)));
         server.Service.MaxOpenConnections.Should().BeLessThanOrEqualTo(
             ConnectionLimit, "the stock service takes at most {0} connections from one storefront", ConnectionLimit);
     }
@@ -117,7 +117,8 @@ public sealed class StockClientTests
                 $"{sale.Unanswered} of {sale.Calls} calls of the sale got no answer from the stock service within {Sale.Deadline.TotalSeconds:0} s, expected none",
                 $"Of the {sale.Calls} calls, {sale.Outcomes()}. The stock service answered {sale.AnsweredByServer} requests in all. " +
                 $"When the shoppers gave up, the client's pool had {sale.Pool()}; on the stock service's side, " +
-                $"the connections waiting for their next request had last answered: {sale.LastAnswers()}.",
+                $"the connections waiting for their next request had last answered: {sale.LastAnswers()}. {sale.Collections} garbage " +
+                "collections ran during the sale.",
                 because: $"a call that fails, or answers without asking, after waiting for a connection has not been served any better " +
                          $"than one that is still waiting; the pool's connections must come back to it after each call ({Hints})");
         }

@@ -157,12 +157,6 @@ public sealed class StockService
         });
     }
 
-    /// <summary>What <c>GET /stock/{sku}?quantity=n</c> answers, as the storefront should read it.</summary>
-    public static Availability Expected(string sku, int quantity) =>
-        !Catalogue.TryGetValue(sku, out var available) ? Availability.UnknownSku
-        : quantity <= available ? Availability.InStock
-        : Availability.NotEnoughStock;
-
     private async Task WaitIfStalledAsync(HttpContext context)
     {
         if (Stalled)

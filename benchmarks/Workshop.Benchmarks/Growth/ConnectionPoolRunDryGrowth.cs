@@ -65,7 +65,7 @@ public sealed class ConnectionPoolRunDryGrowth : GrowthWorkload
         {
             _ = call.Sku is null
                 ? await client.IsHealthyAsync(cancellationToken)
-                : await client.CheckAsync(call.Sku, call.Quantity, cancellationToken) == StockService.Expected(call.Sku, call.Quantity);
+                : await client.CheckAsync(call.Sku, call.Quantity, cancellationToken) == Sale.Expected(call.Sku, call.Quantity);
         }
         catch (Exception e) when (e is OperationCanceledException or HttpRequestException or ObjectDisposedException)
         {
