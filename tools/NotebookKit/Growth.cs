@@ -47,14 +47,17 @@ public static class Growth
             }
         }
 
-        var run = Shell.Execute("dotnet", $"exec {dll} growth {kata} --steps {steps}", s_limit);
-        if (run.TimedOut || run.ExitCode != 0)
+        return RunCache.GetOrRun($"growth-{kata}-{flavour}-{steps}", dll, () =>
         {
-            var why = run.TimedOut ? $"was stopped after {s_limit.TotalMinutes:0} minutes" : $"ended with exit code {run.ExitCode}";
-            throw new InvalidOperationException($"The growth run of {kata} ({flavour}) {why}:{Environment.NewLine}{Tail(run.Output, 30)}");
-        }
+            var run = Shell.Execute("dotnet", $"exec {dll} growth {kata} --steps {steps}", s_limit);
+            if (run.TimedOut || run.ExitCode != 0)
+            {
+                var why = run.TimedOut ? $"was stopped after {s_limit.TotalMinutes:0} minutes" : $"ended with exit code {run.ExitCode}";
+                throw new InvalidOperationException($"The growth run of {kata} ({flavour}) {why}:{Environment.NewLine}{Tail(run.Output, 30)}");
+            }
 
-        return Parse(run.StandardOutput, $"{kata} ({flavour})");
+            return Parse(run.StandardOutput, $"{kata} ({flavour})");
+        });
     }
 
     /// <summary>Reads the growth mode's output: a header object, then one object per step, one JSON object per line.</summary>

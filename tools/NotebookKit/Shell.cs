@@ -47,9 +47,12 @@ public static partial class Shell
         var arguments = $"test {project} --filter Kata={kata} --logger \"console;verbosity=normal\""
             + (solution ? " -p:UseSolutions=true" : "")
             + (upToDate ? " --no-build" : ""); // a build that is newer than every source it comes from needs no rebuild
-        var result = Execute("dotnet", arguments, s_defaultLimit);
         var command = $"dotnet test {project} --filter Kata={kata}" + (solution ? " -p:UseSolutions=true" : "");
-        return TestSummary.Summarize(command, result.Output, result.ExitCode, result.TimedOut);
+        return RunCache.GetOrRun($"test-{kata}-{(solution ? "solutions" : "katas")}", dll, () =>
+        {
+            var result = Execute("dotnet", arguments, s_defaultLimit);
+            return TestSummary.Summarize(command, result.Output, result.ExitCode, result.TimedOut);
+        });
     }
 
     internal static ProcessResult Execute(string file, string arguments, TimeSpan limit)

@@ -5,6 +5,10 @@ using System.Xml.Linq;
 //   every solution passes every test, and every kata fails its memory test *because of its leak*.
 // Run from anywhere in the repository: dotnet run --project tools/Verify
 var root = FindRoot(Directory.GetCurrentDirectory());
+
+// The workshop's verdict must not depend on the mode a learner chose (.workshop/mode, or WORKSHOP_MODE in the shell):
+// every process started here, the test runs first of all, sees the guided mode, whose messages the verdicts are read from.
+Environment.SetEnvironmentVariable("WORKSHOP_MODE", "guided");
 var results = new Results();
 var scratch = Directory.CreateTempSubdirectory("workshop-verify-");
 var dumpsBefore = StrayDumps();
@@ -42,7 +46,7 @@ try
         var solutionVerdict = JudgeSolution(onSolution);
         results.Add(kataVerdict.Ok, $"{kata}: kata", kataVerdict.Detail);
         results.Add(solutionVerdict.Ok, $"{kata}: solution", solutionVerdict.Detail);
-        Console.WriteLine($"  {kata,-30} kata: {kataVerdict.Summary,-34} solution: {solutionVerdict.Summary}");
+        Console.WriteLine($"  {kata,-30} kata: {kataVerdict.Summary,-34} solution: {solutionVerdict.Summary} ({results.Lap()})");
         foreach (var line in kataVerdict.Problems.Concat(solutionVerdict.Problems))
         {
             Console.WriteLine($"      {line}");
@@ -56,7 +60,7 @@ try
         var run = RunTests(project, useSolutions: false, scratch.FullName);
         var verdict = JudgeSolution(run);
         results.Add(verdict.Ok, Path.GetFileNameWithoutExtension(project), verdict.Detail);
-        Console.WriteLine($"  {Path.GetFileNameWithoutExtension(project),-30} {verdict.Summary}");
+        Console.WriteLine($"  {Path.GetFileNameWithoutExtension(project),-30} {verdict.Summary} ({results.Lap()})");
         foreach (var line in verdict.Problems)
         {
             Console.WriteLine($"      {line}");
@@ -67,7 +71,7 @@ try
     Console.WriteLine("HeapAssert as a package, in a test project outside the workshop:");
     var package = PackageCheck(root, scratch.FullName);
     results.Add(package.Ok, "HeapAssert package (samples/HeapAssert.Sample)", package.Detail);
-    Console.WriteLine($"  {"HeapAssert package",-30} {package.Summary}");
+    Console.WriteLine($"  {"HeapAssert package",-30} {package.Summary} ({results.Lap()})");
     foreach (var line in package.Problems)
     {
         Console.WriteLine($"      {line}");
@@ -94,17 +98,13 @@ try
         // Two independent clients of the .NET Interactive kernel, side by side: the workshop's runner and dotnet repl.
         // Each runs the notebook in a kernel of its own; neither writes its outputs, so running both at once changes
         // no verdict (the katas' own tests ran above, one at a time).
-        var inRunner = Task.Run(() => Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15)));
-        var inRepl = NeedsAspNetCore(notebook) ? null : Task.Run(() => RunInRepl(notebook, scratch.FullName));
+        // They share one thing: the results of the notebook's slow child processes (a growth run, a test run of the
+        // same build), which the second client to ask reads instead of running them again (NotebookKit's RunCache).
+        var cache = new Dictionary<string, string> { ["NOTEBOOKKIT_RUN_CACHE"] = Path.Combine(scratch.FullName, "notebook-runs") };
+        var inRunner = Task.Run(() => Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15), cache));
+        var inRepl = Task.Run(() => RunInRepl(notebook, scratch.FullName, cache));
         Check(results, $"{name} in the kernel (NotebookRunner)", inRunner.Result,
             "run it with `dotnet run --project tools/NotebookRunner -- <notebook>` to see the failing cell");
-        if (inRepl is null)
-        {
-            // dotnet-repl's host runs on the base shared framework only; Polyglot's (dotnet-interactive) hosts ASP.NET Core.
-            Console.WriteLine($"  {name} in dotnet repl: not run: it hosts a Kestrel service in the kernel, and dotnet repl's host has no ASP.NET Core");
-            continue;
-        }
-
         Check(results, $"{name} in dotnet repl", inRepl.Result,
             $"run `cd notebooks && dotnet repl --run {Path.GetFileName(notebook)} --exit-after-run` to see the failing cell");
     }
@@ -158,7 +158,8 @@ static bool Build(string root, bool useSolutions, Results results)
     var flavour = useSolutions ? "solutions" : "katas";
     var (code, output) = Run("dotnet", ["build", Path.Combine(root, "Workshop.sln"), $"-p:UseSolutions={useSolutions.ToString().ToLowerInvariant()}", "-nologo", "-v:q", "-clp:ErrorsOnly"], root, TimeSpan.FromMinutes(15));
     results.Add(code == 0, $"build against {flavour}", output);
-    Console.WriteLine(code == 0 ? $"  build against {flavour}: ok" : $"  build against {flavour}: FAILED{Environment.NewLine}{Indent(output)}");
+    var took = results.Lap();
+    Console.WriteLine(code == 0 ? $"  build against {flavour}: ok ({took})" : $"  build against {flavour}: FAILED ({took}){Environment.NewLine}{Indent(output)}");
     return code == 0;
 }
 
@@ -329,7 +330,8 @@ static (int Code, string Output) Run(string file, string[] args, string workingD
 static void Check(Results results, string name, (int Code, string Output) run, string hint)
 {
     results.Add(run.Code == 0, name, run.Output);
-    Console.WriteLine(run.Code == 0 ? $"  {name}: ok" : $"  {name}: FAILED ({hint}){Environment.NewLine}{Indent(run.Output)}");
+    var took = results.Lap();
+    Console.WriteLine(run.Code == 0 ? $"  {name}: ok ({took})" : $"  {name}: FAILED ({hint}, {took}){Environment.NewLine}{Indent(run.Output)}");
 }
 
 // A committed notebook must carry the outputs of a run: every code cell executed, in order.
@@ -348,17 +350,13 @@ static string? NotExecuted(string notebook)
         : null;
 }
 
-// A notebook that starts an ASP.NET Core (Kestrel) service inside the kernel: kata 03's, whose Secret Manager runs there.
-static bool NeedsAspNetCore(string notebook) =>
-    File.ReadAllText(notebook).Contains("SecretManagerServer.StartAsync", StringComparison.Ordinal);
-
 // dotnet repl runs the notebook in its own kernel, from the notebook's folder (as an editor does), and reports each cell
 // as a test in a TRX file: every code cell must pass.
-static (int Code, string Output) RunInRepl(string notebook, string scratch)
+static (int Code, string Output) RunInRepl(string notebook, string scratch, Dictionary<string, string> environment)
 {
     var trx = Path.Combine(scratch, Path.GetFileNameWithoutExtension(notebook) + ".trx");
     var (code, output) = Run("dotnet", ["repl", "--run", Path.GetFileName(notebook), "--exit-after-run", "--output-format", "trx", "--output-path", trx],
-        Path.GetDirectoryName(notebook)!, TimeSpan.FromMinutes(15));
+        Path.GetDirectoryName(notebook)!, TimeSpan.FromMinutes(15), environment);
     if (!File.Exists(trx))
     {
         return (code == 0 ? 1 : code, $"dotnet repl wrote no results (exit code {code}).{Environment.NewLine}{output}");
@@ -403,8 +401,18 @@ internal sealed record Verdict(bool Ok, string Summary, List<string> Problems)
 
 internal sealed class Results
 {
+    private readonly Stopwatch _total = Stopwatch.StartNew();
+    private readonly Stopwatch _lap = Stopwatch.StartNew();
     private int _passed;
     private readonly List<(string Name, string Detail)> _failed = [];
+
+    /// <summary>The time since the last lap, e.g. "12 s": what the step just reported took.</summary>
+    public string Lap()
+    {
+        var elapsed = _lap.Elapsed;
+        _lap.Restart();
+        return $"{elapsed.TotalSeconds:0} s";
+    }
 
     public void Add(bool ok, string name, string detail)
     {
@@ -426,6 +434,7 @@ internal sealed class Results
             Console.WriteLine($"FAILED: {name}");
         }
 
+        Console.WriteLine($"Took {(int)_total.Elapsed.TotalMinutes} min {_total.Elapsed.Seconds} s.");
         Console.WriteLine($"{_passed} passed, {_failed.Count} failed");
         return _failed.Count == 0 ? 0 : 1;
     }
