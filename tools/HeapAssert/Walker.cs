@@ -515,8 +515,21 @@ internal sealed class Walker
             .Where(f => f.Method is not null)
             .Select(f => new StackFrameInfo(MethodName(f.Method), ModuleName(f.Method!.Type?.Module)))
             .ToArray();
-        var exception = thread.CurrentException is { Type.Name: { } name } ? TypeNames.Short(name) : "";
-        return new ThreadStack(thread.ManagedThreadId, exception, frames);
+        return new ThreadStack(thread.ManagedThreadId, CurrentExceptionName(thread), frames);
+    }
+
+    // A thread caught in the middle of a throw can have an exception object whose type ClrMD cannot read yet
+    // ("Cannot construct a ClrException with a null Type"): that costs the thread's exception name, not the snapshot.
+    private static string CurrentExceptionName(ClrThread thread)
+    {
+        try
+        {
+            return thread.CurrentException is { Type.Name: { } name } ? TypeNames.Short(name) : "";
+        }
+        catch (InvalidOperationException)
+        {
+            return "";
+        }
     }
 
     private static string ModuleName(ClrModule? module)
