@@ -29,6 +29,9 @@ public sealed class HeapSnapshot
     /// </summary>
     public IReadOnlyList<string> LeftOut => _data.LeftOut;
 
+    /// <summary>Where this snapshot's time went, step by step, in milliseconds (the helper's steps, then the test process's).</summary>
+    internal IReadOnlyList<Timing> Timings => _data.Timings;
+
     /// <summary>The bytes of all live objects (shallow sizes, as <c>dumpheap -stat</c> adds them up).</summary>
     public long TotalBytes => _data.ObjectSizes.Sum();
 
