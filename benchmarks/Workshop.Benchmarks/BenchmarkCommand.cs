@@ -81,7 +81,10 @@ public static class BenchmarkCommand
     private static bool Succeeded(Summary summary) =>
         !summary.HasCriticalValidationErrors && summary.Reports.All(r => r.Success);
 
-    /// <summary>Copies the class's GitHub Markdown table to benchmarks/results/&lt;ClassName without "Benchmarks"&gt;.md.</summary>
+    /// <summary>
+    /// Copies the class's GitHub Markdown table to benchmarks/results/&lt;ClassName without "Benchmarks"&gt;.md, keeping what
+    /// the file had from its first <c>## </c> heading on (written by hand: what the table means, where the time goes).
+    /// </summary>
     private static void Publish(Summary summary, string root)
     {
         var type = summary.BenchmarksCases.Select(c => c.Descriptor.Type).Distinct().SingleOrDefault();
@@ -96,7 +99,10 @@ public static class BenchmarkCommand
 
         var name = type.Name.EndsWith("Benchmarks", StringComparison.Ordinal) ? type.Name[..^"Benchmarks".Length] : type.Name;
         var target = Path.Combine(root, "benchmarks", "results", name + ".md");
-        File.Copy(exported[0], target, overwrite: true);
+        var table = File.ReadAllText(exported[0]);
+        var kept = File.Exists(target) ? File.ReadAllText(target) : "";
+        var notes = kept.IndexOf("\n## ", StringComparison.Ordinal);
+        File.WriteAllText(target, notes >= 0 ? table.TrimEnd() + "\n\n" + kept[(notes + 1)..] : table);
         Console.WriteLine($"Published {Path.GetRelativePath(root, target)}");
     }
 }

@@ -6,6 +6,7 @@ try
     return args switch
     {
         ["growth", ..] => await GrowthCommand.RunAsync(args),
+        ["profile-heap-engine", ..] => Workshop.Benchmarks.Suite.HeapEngineProfile.Run(args),
         _ => BenchmarkCommand.Run(args),
     };
 }

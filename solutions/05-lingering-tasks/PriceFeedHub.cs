@@ -59,16 +59,21 @@ public sealed class PriceFeedHub : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _stopped = true;
-        Volatile.Write(ref _subscriptions, 0);
-        await _stopping.CancelAsync();
-
         Task[] loops;
         lock (_loops)
         {
+            if (_stopped)
+            {
+                return; // disposed already: a second call has nothing left to stop
+            }
+
+            _stopped = true;
             loops = [.. _loops];
             _loops.Clear();
         }
+
+        Volatile.Write(ref _subscriptions, 0);
+        await _stopping.CancelAsync();
 
         try
         {
@@ -78,7 +83,9 @@ public sealed class PriceFeedHub : IAsyncDisposable
         {
             // Cancelled loops end this way: that is the hub stopping, not an error.
         }
-
-        _stopping.Dispose();
+        finally
+        {
+            _stopping.Dispose();
+        }
     }
 }

@@ -2,10 +2,11 @@ namespace DisposalInLoops.Tests;
 
 /// <summary>
 /// Opens real files for the importer and counts how many of them are open at the same time.
-/// The first time more than <c>bound</c> are open, it snapshots the heap to show what keeps them alive.
-/// Thread-safe: an importer may open files from several threads.
+/// The first time more than <c>bound</c> are open, it snapshots the heap to show what keeps them alive; if more than
+/// <c>bound</c> are still open when the batch's last file (number <c>batchSize</c>) is opened, it snapshots again to
+/// measure what they hold. Thread-safe: an importer may open files from several threads.
 /// </summary>
-internal sealed class StreamTracker(int bound)
+internal sealed class StreamTracker(int bound, int batchSize = int.MaxValue)
 {
     private readonly Lock _gate = new();
     private int _open;
@@ -23,16 +24,26 @@ internal sealed class StreamTracker(int bound)
     /// <summary>How many tracked streams were alive on the heap at that moment.</summary>
     public int AliveAtCrossing { get; private set; }
 
+    /// <summary>
+    /// When the batch's last file was opened with more than <c>bound</c> still open: the tracked streams alive then, and
+    /// how many bytes more the live heap held than when the bound was first crossed. Null otherwise.
+    /// </summary>
+    public (ObjectSet Streams, long HeapGrowth)? AtLastFile { get; private set; }
+
+    private long _heapAtCrossing;
+
     public Stream OpenRead(string path)
     {
         bool first;
         bool firstCrossing;
+        bool lastWhileLeaking;
         lock (_gate)
         {
             _open++;
             first = ++_opened == 1;
             Peak = Math.Max(Peak, _open);
             firstCrossing = _open == bound + 1 && HeldBy is null;
+            lastWhileLeaking = _opened == batchSize && _open > bound;
         }
 
         if (firstCrossing)
@@ -45,6 +56,14 @@ internal sealed class StreamTracker(int bound)
             // whatever keeps the old ones, so its path is the one that explains the leak. The marker itself is not shown.
             var retention = heap.Objects<FirstFileOfBatch>().ShortestPath();
             HeldBy = retention is null ? "(no retention path found)" : string.Join(" → ", retention.Steps.SkipLast(1).Prepend(retention.Root));
+            _heapAtCrossing = heap.TotalBytes;
+        }
+
+        if (lastWhileLeaking)
+        {
+            // Only numbers are kept from the first snapshot, so its own data is not counted in the growth.
+            var heap = Heap.Snapshot();
+            AtLastFile = (heap.Objects<TrackedFileStream>(), heap.TotalBytes - _heapAtCrossing);
         }
 
         try

@@ -10,8 +10,6 @@ namespace DoubleChannelWrites.Tests;
 /// </summary>
 public sealed class DotMemoryStyleTests
 {
-    private const string Hints = "katas/02-double-channel-writes/README.md, section Hints";
-
     [Fact]
     [Trait("Memory", "leak")]
     [DotMemoryUnit(FailIfRunWithoutSupport = true)]
@@ -26,12 +24,14 @@ public sealed class DotMemoryStyleTests
         dotMemory.Check(memory =>
         {
             Assert.True(memory.GetObjects(where => where.Type.Like("DoubleChannelWrites.JobRunner+<ScoreAsync>*")).ObjectsCount == 0,
-                $"every worker writes one result and ends; a worker still waiting on the result channel waits forever, and keeps its job alive (hints: {Hints})");
+                "no ScoreAsync worker may be alive once a batch of 1,000 jobs, 100 of them with a missing key, has had its "
+                + "1,000 results collected");
             Assert.True(memory.GetObjects(where => where.Type.Like("System.Threading.Channels.BlockedWriteAsyncOperation*")).ObjectsCount <= 1,
-                $"a bounded channel keeps one write operation for reuse; any other one is a write nobody will ever read (hints: {Hints})");
+                "at most one BlockedWriteAsyncOperation (the one a bounded channel keeps for reuse) may be alive once a batch "
+                + "of 1,000 jobs has had its 1,000 results collected");
         });
 
-        Assert.Equal(jobs.Count, results.Count);
+        results.Should().HaveCount(jobs.Count, "the collector must return one result per job of the batch");
         GC.KeepAlive(runner);
     }
 

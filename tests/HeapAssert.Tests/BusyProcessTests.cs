@@ -123,6 +123,60 @@ public sealed class BusyProcessTests
         Directory.GetFiles(Path.GetTempPath(), $"heapassert-{target.Id}-*").Should().BeEmpty();
     }
 
+    [Fact]
+    public void A_heap_never_walkable_is_tried_again_then_given_up_with_the_real_cause()
+    {
+        using var client = FaultyHelper("not-walkable");
+        var started = Stopwatch.StartNew();
+
+        var act = () => client.Snapshot(SnapshotMethod.Attach);
+
+        var message = act.Should().Throw<SnapshotUnavailableException>().Which.Message;
+        message.Should().MatchRegex(@"^Heap snapshot unavailable: the heap was not walkable at any of 8 attempts in \d+\.\d s: "
+            + @"a garbage collection was in progress each time the process was suspended\.")
+            .And.Contain("How to fix: The process kept collecting garbage")
+            .And.NotContain("ptrace").And.NotContain("DOTNET_EnableDiagnostics").And.NotContain("crashed");
+        // Between attempts the process runs again, 20 ms longer each time: 20 + 40 + … + 140 ms.
+        started.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(560), "each attempt after the first waits for the process to move on");
+    }
+
+    [Fact]
+    public void A_walk_that_throws_at_every_attempt_is_reported_with_the_helpers_own_exception()
+    {
+        using var client = FaultyHelper("walk-throws");
+
+        var act = () => client.Snapshot(SnapshotMethod.Attach);
+
+        act.Should().Throw<SnapshotUnavailableException>().Which.Message.Should()
+            .StartWith("Heap snapshot unavailable: the helper failed while walking the heap, at each of 8 attempts: "
+                + "InvalidOperationException: a fault feigned for a test (--fault walk-throws): the walk fails here (thrown in Walker.WalkFromRoots)")
+            .And.Contain("How to fix: Your setup is fine")
+            .And.NotContain("ptrace").And.NotContain("DOTNET_EnableDiagnostics");
+    }
+
+    [Fact]
+    public void A_check_without_a_snapshot_fails_and_never_runs_its_assertion()
+    {
+        using var client = FaultyHelper("walk-throws");
+        using var _ = AgentClient.Replace(client);
+        var ran = false;
+
+        var check = () => Heap.Check(heap =>
+        {
+            ran = true;
+            heap.Should().HaveNoLiveInstancesOf<Widget>();
+        });
+        var dotMemoryCheck = () => HeapAssert.DotMemoryStyle.dotMemory.Check(memory => ran = true);
+
+        check.Should().Throw<SnapshotUnavailableException>().Which.Message.Should().StartWith("Heap snapshot unavailable: the helper failed while walking the heap");
+        dotMemoryCheck.Should().Throw<SnapshotUnavailableException>().Which.Message.Should().StartWith("Heap snapshot unavailable: the helper failed while walking the heap");
+        ran.Should().BeFalse("no assertion may run, let alone pass, without a snapshot");
+    }
+
+    // The real helper, told to feign a failure that nothing real provokes on demand (see Agent.Fault).
+    private static AgentClient FaultyHelper(string fault) => new(Environment.ProcessId,
+        (AgentClient.DotnetHost(), [.. HelperHost.ExecArguments(typeof(Heap).Assembly.Location), "--agent", Environment.ProcessId.ToString(), "--fault", fault]));
+
     // A helper command line for tests: sh reads the request and does what the script says.
     private static AgentClient FakeAgent(string script)
     {

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using FluentAssertions.Execution;
 
 namespace LingeringTasks.Tests;
 
@@ -20,18 +22,91 @@ public sealed class LingeringTasksTests
 
         var received = SubscribeAllThenDispose(new FakeQuotes());
 
-        received.Should().HaveCount(SubscriberCount);
+        received.Should().HaveCount(SubscriberCount, "each of the {0} subscribers must have its own prices", SubscriberCount);
         for (var i = 0; i < SubscriberCount; i++)
         {
-            received[i].Should().NotBeEmpty($"subscriber {i} must receive the current price right away")
-                .And.OnlyContain(price => price == FakeQuotes.PriceOf(Symbol(i)), $"subscriber {i} asked for {Symbol(i)}");
+            using (new AssertionScope($"the prices subscriber {i} received"))
+            {
+                received[i].Should().NotBeEmpty($"subscriber {i} must receive the current price right after subscribing")
+                    .And.OnlyContain(price => price == FakeQuotes.PriceOf(Symbol(i)), $"subscriber {i} asked for {Symbol(i)} only");
+            }
         }
 
-        Heap.Check(heap => heap.Should().HaveNoLingeringWorkFrom(
+        Heap.Check(heap => heap.Should().After($"{SubscriberCount} subscriptions and the hub's disposal").HaveNoLingeringWorkFrom(
             typeof(PriceFeedHub).Assembly,
             baseline,
-            because: "disposing the hub must end the polling loop of every subscription, not leave it waiting for its next poll "
-                + "(hints: katas/05-lingering-tasks/README.md, section Hints)"));
+            because: "a disposed hub serves no one, so no polling loop it started should still be waiting for its next poll, "
+                + "holding its subscriber's callback"));
+    }
+
+    [Fact]
+    [Trait("Memory", "leak")]
+    public void DisposeAsync_returns_only_when_every_polling_loop_has_ended()
+    {
+        const int subscribers = 5;
+        var quotes = new SlowToStopQuotes(waitingCalls: subscribers);
+        var hub = new PriceFeedHub(quotes, TimeSpan.FromMilliseconds(10));
+
+        var (inFlight, disposal) = Bounded.Run(
+            async _ =>
+            {
+                for (var i = 0; i < subscribers; i++)
+                {
+                    hub.Subscribe(Symbol(i), _ => { });
+                }
+
+                // Every loop has had its first price and is now waiting for its second.
+                await quotes.AllWaiting;
+                var clock = Stopwatch.StartNew();
+                await hub.DisposeAsync();
+                return (quotes.InFlight, clock.Elapsed);
+            },
+            Limit,
+            $"{subscribers} subscriptions whose quote requests are in flight, then disposing the hub");
+
+        if (inFlight > 0)
+        {
+            Leak.Fail(
+                $"{inFlight} of the {subscribers} quote requests of the hub's polling loops were still in flight when "
+                    + $"DisposeAsync returned after {disposal.TotalMilliseconds:N0} ms, expected none",
+                $"The quote source was asked for a price by {subscribers} polling loops, and it takes "
+                    + $"{SlowToStopQuotes.StopTime.TotalMilliseconds:N0} ms to give up a request. A loop whose request is still in "
+                    + "flight has not ended: it still holds its subscriber's callback, and the quote source and the subscriber "
+                    + "may still hear from it after the hub is gone.",
+                "DisposeAsync should return only once every polling loop the hub started has ended");
+        }
+    }
+
+    [Fact]
+    public void DisposeAsync_can_be_called_twice()
+    {
+        var hub = new PriceFeedHub(new FakeQuotes(), PollInterval);
+        var served = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var secondDisposal = Bounded.Run(
+            async _ =>
+            {
+                hub.Subscribe("ACME", _ => served.TrySetResult());
+                await served.Task;
+                await hub.DisposeAsync();
+                try
+                {
+                    await hub.DisposeAsync();
+                    return null;
+                }
+                catch (Exception e)
+                {
+                    return e;
+                }
+            },
+            Limit,
+            "subscribing, then disposing the hub twice");
+
+        using (new AssertionScope("what the second DisposeAsync threw"))
+        {
+            secondDisposal.Should().BeNull("DisposeAsync may be called more than once, as on any IAsyncDisposable: an "
+                + "`await using` and an owner that disposes what it holds can both dispose the same hub");
+        }
     }
 
     [Fact]
@@ -53,7 +128,41 @@ public sealed class LingeringTasksTests
             Limit,
             "subscribing twice and disposing the hub");
 
-        prices.Should().Equal(FakeQuotes.PriceOf("ACME"), FakeQuotes.PriceOf("GLOBEX"));
+        prices.Should().Equal(
+            [FakeQuotes.PriceOf("ACME"), FakeQuotes.PriceOf("GLOBEX")],
+            "the subscriber to ACME must get ACME's price, and the subscriber to GLOBEX GLOBEX's");
+    }
+
+    [Fact]
+    public void A_subscriber_gets_a_price_every_poll_interval()
+    {
+        var interval = TimeSpan.FromMilliseconds(100);
+        var hub = new PriceFeedHub(new FakeQuotes(), interval);
+        var times = new ConcurrentQueue<TimeSpan>();
+        var thirdPrice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clock = Stopwatch.StartNew();
+
+        Bounded.Run(
+            async _ =>
+            {
+                hub.Subscribe("ACME", _ =>
+                {
+                    times.Enqueue(clock.Elapsed);
+                    if (times.Count == 3)
+                    {
+                        thirdPrice.TrySetResult();
+                    }
+                });
+                await thirdPrice.Task;
+                await hub.DisposeAsync();
+            },
+            Limit,
+            "waiting for three prices 100 ms apart, then disposing the hub");
+
+        var received = times.ToArray();
+        (received[2] - received[0]).Should().BeGreaterThanOrEqualTo(
+            interval * 1.5,
+            "the subscriber must get its first price at once and then one per poll interval (100 ms), not faster");
     }
 
     [Fact]
@@ -64,7 +173,7 @@ public sealed class LingeringTasksTests
 
         var subscribe = () => hub.Subscribe("ACME", _ => { });
 
-        subscribe.Should().Throw<ObjectDisposedException>();
+        subscribe.Should().Throw<ObjectDisposedException>("a disposed hub must refuse new subscribers");
     }
 
     /// <summary>Runs the scenario in its own frame, so nothing it created is held by the test's locals.</summary>
@@ -103,6 +212,60 @@ public sealed class LingeringTasksTests
     }
 
     private static string Symbol(int subscriber) => string.Create(CultureInfo.InvariantCulture, $"SYM{subscriber % 50:D2}");
+
+    /// <summary>
+    /// A quote API whose first request per symbol answers at once, and whose later requests wait: until they are cancelled,
+    /// then take <see cref="StopTime"/> to give up (as an HTTP request does while its connection closes), or else answer
+    /// after <see cref="AnswerTime"/>. <see cref="InFlight"/> counts the requests that have not returned yet.
+    /// </summary>
+    private sealed class SlowToStopQuotes(int waitingCalls) : IQuoteSource
+    {
+        public static readonly TimeSpan StopTime = TimeSpan.FromMilliseconds(200);
+        public static readonly TimeSpan AnswerTime = TimeSpan.FromSeconds(2);
+
+        private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
+        private readonly TaskCompletionSource _allWaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _inFlight;
+        private int _waiting;
+
+        public int InFlight => Volatile.Read(ref _inFlight);
+
+        /// <summary>Completes when <c>waitingCalls</c> requests are waiting at once.</summary>
+        public Task AllWaiting => _allWaiting.Task;
+
+        public async Task<decimal> GetPriceAsync(string symbol, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _inFlight);
+            try
+            {
+                await Task.Yield();
+                if (_calls.AddOrUpdate(symbol, 1, static (_, calls) => calls + 1) == 1)
+                {
+                    return FakeQuotes.PriceOf(symbol);
+                }
+
+                if (Interlocked.Increment(ref _waiting) == waitingCalls)
+                {
+                    _allWaiting.TrySetResult();
+                }
+
+                try
+                {
+                    await Task.Delay(AnswerTime, cancellationToken);
+                    return FakeQuotes.PriceOf(symbol);
+                }
+                catch (OperationCanceledException)
+                {
+                    await Task.Delay(StopTime, CancellationToken.None);
+                    throw;
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _inFlight);
+            }
+        }
+    }
 
     /// <summary>A quote API that answers asynchronously, like a real HTTP call, with a fixed price per symbol.</summary>
     private sealed class FakeQuotes : IQuoteSource

@@ -9,15 +9,14 @@ public sealed class StatementServiceTests
     private const int Requests = 4_000;
     private const int Workers = 8;
     private const int ClosingBurst = 200;
-    private const string Hints = "katas/07-thread-local-state/README.md, section Hints";
 
     [Fact]
     public void The_owner_sees_the_balance()
     {
         var statement = OnFreshThread(() => new StatementService().Handle(new StatementRequest("user-17", "acct-17")));
 
-        statement.Viewer.Should().Be("user-17");
-        statement.Body.Should().Contain("balance 878.50 EUR");
+        statement.Viewer.Should().Be("user-17", "the statement must be rendered for the user who asked for it");
+        statement.Body.Should().Contain("balance 878.50 EUR", "user-17 owns acct-17 and must see its balance");
     }
 
     [Fact]
@@ -25,8 +24,8 @@ public sealed class StatementServiceTests
     {
         var statement = OnFreshThread(() => new StatementService().Handle(new StatementRequest("user-4", "acct-17")));
 
-        statement.Viewer.Should().Be("user-4");
-        statement.Body.Should().NotContain("EUR");
+        statement.Viewer.Should().Be("user-4", "the statement must be rendered for the user who asked for it");
+        statement.Body.Should().NotContain("EUR", "user-4 does not own acct-17 and must not see its balance");
     }
 
     [Fact]
@@ -34,8 +33,8 @@ public sealed class StatementServiceTests
     {
         var statement = OnFreshThread(() => new StatementService().Handle(new StatementRequest(null, "acct-17")));
 
-        statement.Viewer.Should().Be("anonymous");
-        statement.Body.Should().NotContain("EUR");
+        statement.Viewer.Should().Be("anonymous", "a request from nobody signed in must be rendered for \"anonymous\"");
+        statement.Body.Should().NotContain("EUR", "an anonymous caller must not see the balance of any account");
     }
 
     [Fact]
@@ -43,7 +42,8 @@ public sealed class StatementServiceTests
     {
         var handle = () => OnFreshThread(() => new StatementService().Handle(new StatementRequest("user-9", "closed-9")));
 
-        handle.Should().Throw<AccountClosedException>().Which.AccountId.Should().Be("closed-9");
+        handle.Should().Throw<AccountClosedException>("a request for a closed account must fail")
+            .Which.AccountId.Should().Be("closed-9", "the failure must name the closed account");
     }
 
     [Fact]
@@ -55,29 +55,28 @@ public sealed class StatementServiceTests
             TimeSpan.FromSeconds(60),
             $"{Requests:N0} statement requests from 50 users, anonymous callers and closed accounts, on {Workers} workers");
 
+        var work = $"{Requests + ClosingBurst:N0} statement requests on {Workers} workers, all ended";
         Heap.Check(after =>
         {
             var buffers = after.Objects<RequestContext>().Count * (long)RequestContext.BufferSize;
-            after.Should().HaveNoLiveInstancesOf<RequestContext>(
-                because: $"all {Requests:N0} requests have ended and a request's context must end with it, yet they keep "
-                    + $"{buffers / 1024:N0} KB of render buffers ({RequestContext.BufferSize / 1024} KB each) alive"
-                    + (traffic.Bled > 0 ? $", and {traffic.Bled:N0} requests were rendered for a user who did not send them" : "")
-                    + $" (hints: {Hints})");
+            after.Should().After(work).HaveNoLiveInstancesOf<RequestContext>(
+                because: $"a request's context is of no use once its request has ended, yet they keep {buffers / 1024:N0} KB "
+                    + $"of render buffers ({RequestContext.BufferSize / 1024} KB each) alive"
+                    + (traffic.Bled > 0 ? $", and {traffic.Bled:N0} requests were rendered for a user who did not send them" : ""));
         });
 
         if (traffic.Bled > 0)
         {
             Leak.Fail(
-                $"{traffic.Bled:N0} of {Requests:N0} requests were rendered for a user who did not send them",
+                $"{traffic.Bled:N0} of {Requests:N0} requests were rendered for a user who did not send them, expected none",
                 "First one: " + traffic.FirstBleed,
-                "a request must only ever see its own caller: an anonymous request sees no user, a signed-in one sees "
-                    + "itself, whatever ran on the thread before it (hints: {0})",
-                Hints);
+                "a request should only ever see its own caller: an anonymous request sees no user, a signed-in one sees "
+                    + "itself, whatever ran on the thread before it");
         }
 
         // The work must be done right: every request was answered, closed accounts failed as they should.
-        traffic.Answered.Should().Be(Requests + ClosingBurst - traffic.ClosedAccounts, "every request for an open account gets its statement");
-        traffic.Failed.Should().Be(traffic.ClosedAccounts, "every request for a closed account fails with AccountClosedException");
+        traffic.Answered.Should().Be(Requests + ClosingBurst - traffic.ClosedAccounts, "every request for an open account must get its statement");
+        traffic.Failed.Should().Be(traffic.ClosedAccounts, "every request for a closed account must fail with AccountClosedException");
     }
 
     /// <summary>

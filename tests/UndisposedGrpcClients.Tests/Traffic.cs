@@ -150,6 +150,6 @@ internal sealed record PathResult(string Path, int Requests, int LeftOpen);
 internal sealed record TrafficResult(int SignedCorrectly, int NotFound, int Cancelled, IReadOnlyList<PathResult> Paths)
 {
     public string Describe() =>
-        "connections each kind of request left open, where a proxy that owns one channel leaves 1 after its first request: "
+        "connections each kind of request left open while its proxy was still in use: "
         + string.Join(", ", Paths.Select(p => $"{p.LeftOpen} after {p.Requests} {p.Path}"));
 }

@@ -1,4 +1,6 @@
+using System.Reflection;
 using Microsoft.Diagnostics.Runtime;
+using Microsoft.Diagnostics.Runtime.AbstractDac;
 
 namespace HeapAssert;
 
@@ -8,25 +10,40 @@ namespace HeapAssert;
 /// </summary>
 /// <remarks>
 /// A request is <c>attach</c> or <c>dump &lt;path&gt;</c>, then, separated by <c>|</c>, the stack walks to leave out
-/// (<c>roots 1234</c>, <c>frames 1234</c>: the OS thread id). An answer is any number of progress records
+/// (<c>roots 1234</c>, <c>frames 1234</c>: the OS thread id), and <c>+addresses</c> when the answer must carry every
+/// object's address. An answer is any number of progress records
 /// (<see cref="AgentStatus.Walking"/>, the stack walk about to start, flushed at once so that it survives a crash),
-/// then one status byte and either a serialized snapshot or the error text.
+/// then one status byte and either a serialized snapshot followed by the time its steps took, or the error text.
 /// </remarks>
 internal static class Agent
 {
+    /// <summary>
+    /// A failure to feign, for the engine's own tests of what the test process reports when the heap cannot be walked:
+    /// <c>--fault not-walkable</c> (every attempt finds a collection in progress) or <c>--fault walk-throws</c> (every walk
+    /// throws). Nothing real provokes these on demand; everything else the helper does stays real.
+    /// </summary>
+    internal static string Fault { get; private set; } = "";
+
+    /// <summary>In a request, among the stack walks to leave out: send every object's address too.</summary>
+    public const string WithAddresses = "+addresses";
+
     public static int Main(string[] args)
     {
-        if (args is not ["--agent", var pidText] || !int.TryParse(pidText, out var pid))
+        if (args is not ["--agent", var pidText, .. var rest] || !int.TryParse(pidText, out var pid) || rest is not ([] or ["--fault", "not-walkable" or "walk-throws"]))
         {
             Console.Error.WriteLine("HeapAssert is a library. Its executable is the helper process it starts itself: HeapAssert --agent <pid>.");
             return 2;
         }
 
+        Fault = rest is [_, var fault] ? fault : "";
+
+        WidenPipe();
         using var output = new BinaryWriter(new BufferedStream(Console.OpenStandardOutput(), 1 << 16));
         while (Console.In.ReadLine() is { } line)
         {
             var parts = line.Split('|');
             var skip = parts[1..].ToHashSet();
+            var addresses = skip.Remove(WithAddresses);
             void Walking(string key, string label)
             {
                 output.Write((byte)AgentStatus.Walking);
@@ -37,11 +54,14 @@ internal static class Agent
 
             try
             {
+                var spans = new Spans();
                 var data = parts[0].StartsWith("dump ", StringComparison.Ordinal)
-                    ? FromDump(parts[0][5..], skip, Walking)
-                    : FromLiveProcess(pid, skip, Walking);
+                    ? FromDump(parts[0][5..], skip, Walking, spans)
+                    : FromLiveProcess(pid, skip, Walking, spans);
                 output.Write((byte)AgentStatus.Done);
-                data.Write(output);
+                (addresses ? data : data.WithoutAddresses()).Write(output);
+                spans.Mark("send the snapshot");
+                SnapshotData.WriteTimings(output, spans.ToArray());
             }
             catch (AgentException e)
             {
@@ -51,7 +71,7 @@ internal static class Agent
             catch (Exception e)
             {
                 output.Write((byte)(e is HeapNotWalkableException ? AgentStatus.NotWalkable : AgentStatus.WalkFailed));
-                output.Write($"{e.GetType().Name}: {e.Message}");
+                output.Write($"{e.GetType().Name}: {e.Message}{(e.TargetSite is { } where ? $" (thrown in {where.DeclaringType?.Name}.{where.Name})" : "")}");
             }
 
             output.Flush();
@@ -60,7 +80,21 @@ internal static class Agent
         return 0;
     }
 
-    private static SnapshotData FromLiveProcess(int pid, IReadOnlySet<string> skip, Action<string, string> walking)
+    // A snapshot is megabytes; a pipe holds 64 KB by default, so the helper would wait for the test process to read
+    // every 64 KB. Linux lets a pipe grow to 1 MB (the default limit for unprivileged processes). Best effort.
+    private static void WidenPipe()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            const int F_SETPIPE_SZ = 1031;
+            _ = fcntl(1, F_SETPIPE_SZ, 1 << 20);
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int fcntl(int fd, int command, int argument);
+
+    private static SnapshotData FromLiveProcess(int pid, IReadOnlySet<string> skip, Action<string, string> walking, Spans spans)
     {
         DataTarget attached;
         try
@@ -78,14 +112,115 @@ internal static class Agent
             throw new AgentException(AgentStatus.AttachFailed, $"{e.GetType().Name}: {e.Message}");
         }
 
+        spans.Mark("attach and suspend");
+        SnapshotData data;
         using (attached)
         {
-            using var cached = new DataTarget(new CachingReader(attached.DataReader), new DataTargetOptions());
-            return WalkFirstRuntime(cached, skip, walking);
+            try
+            {
+                var runtime = s_live?.Reopen(attached.DataReader);
+                if (runtime is null)
+                {
+                    s_live?.Dispose();
+                    s_live = null;
+                    s_live = Live.Open(attached.DataReader);
+                    runtime = s_live.Runtime;
+                    spans.Mark("open the runtime (DAC)");
+                }
+                else
+                {
+                    spans.Mark("flush the runtime's caches");
+                }
+
+                data = Walker.Walk(runtime, skip, walking, spans);
+            }
+            catch (Exception e) when (e is not HeapNotWalkableException)
+            {
+                // Whatever went wrong, the next snapshot starts from a runtime opened afresh.
+                s_live?.Dispose();
+                s_live = null;
+                throw;
+            }
+        }
+
+        spans.Mark("detach and resume");
+        return data;
+    }
+
+    // The runtime of the process this helper serves, opened once (loading the data-access library and reading the
+    // runtime's globals takes longer than some snapshots) and flushed before every snapshot but the first.
+    private static Live? s_live;
+
+    private sealed class Live : IDisposable
+    {
+        private readonly CachingReader _reader;
+        private readonly DataTarget _target;
+
+        private Live(CachingReader reader, DataTarget target, ClrRuntime runtime)
+        {
+            _reader = reader;
+            _target = target;
+            Runtime = runtime;
+        }
+
+        public ClrRuntime Runtime { get; }
+
+        public static Live Open(IDataReader attached)
+        {
+            var reader = new CachingReader(attached);
+            var target = new DataTarget(reader, new DataTargetOptions());
+            try
+            {
+                var clr = target.ClrVersions.FirstOrDefault() ?? throw new InvalidOperationException("No .NET runtime found in the target.");
+                return new Live(reader, target, LocalDac.CreateRuntime(clr));
+            }
+            catch
+            {
+                target.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The runtime, reading through a new attachment, its caches emptied; null when it cannot be (then open another).</summary>
+        public ClrRuntime? Reopen(IDataReader attached)
+        {
+            if (!Runtime.CanFlushData)
+            {
+                return null;
+            }
+
+            _reader.Switch(attached);
+            Runtime.FlushCachedData();
+            return ForgetGCState(Runtime) ? Runtime : null;
+        }
+
+        // ClrMD 4.2 keeps what it first learned of the GC's state (whether the heap can be walked among it) in its
+        // data-access service, and a flush does not clear it: a heap caught in the middle of a collection would be
+        // unwalkable for ever after, and a walkable one walkable even in the middle of a collection. Dropping that
+        // service's heap part makes the next look at the heap ask the runtime again. Should ClrMD change its insides,
+        // the field is not found and every snapshot opens the runtime afresh instead: slower, never wrong.
+        private static bool ForgetGCState(ClrRuntime runtime)
+        {
+            const BindingFlags Private = BindingFlags.Instance | BindingFlags.NonPublic;
+            var services = typeof(ClrRuntime).GetField("_services", Private)?.GetValue(runtime);
+            var heapPart = services?.GetType().GetField("_heapHelper", Private);
+            if (services?.GetType().Name != "DacServiceProvider" || heapPart?.FieldType != typeof(IAbstractHeap))
+            {
+                return false;
+            }
+
+            heapPart.SetValue(services, null);
+            return true;
+        }
+
+        public void Dispose()
+        {
+            Runtime.Dispose();
+            _target.Dispose();
         }
     }
 
-    private static SnapshotData FromDump(string path, IReadOnlySet<string> skip, Action<string, string> walking)
+    private static SnapshotData FromDump(string path, IReadOnlySet<string> skip, Action<string, string> walking, Spans spans)
     {
         try
         {
@@ -99,9 +234,10 @@ internal static class Agent
                 throw new AgentException(AgentStatus.DumpUnreadable, $"{e.GetType().Name}: {e.Message}");
             }
 
+            spans.Mark("load the dump");
             using (target)
             {
-                return WalkFirstRuntime(target, skip, walking);
+                return WalkFirstRuntime(target, skip, walking, spans);
             }
         }
         finally
@@ -110,12 +246,13 @@ internal static class Agent
         }
     }
 
-    private static SnapshotData WalkFirstRuntime(DataTarget target, IReadOnlySet<string> skip, Action<string, string> walking)
+    private static SnapshotData WalkFirstRuntime(DataTarget target, IReadOnlySet<string> skip, Action<string, string> walking, Spans spans)
     {
         var clr = target.ClrVersions.FirstOrDefault()
             ?? throw new InvalidOperationException("No .NET runtime found in the target.");
         using var runtime = LocalDac.CreateRuntime(clr);
-        return Walker.Walk(runtime, skip, walking);
+        spans.Mark("open the runtime (DAC)");
+        return Walker.Walk(runtime, skip, walking, spans);
     }
 }
 

@@ -36,9 +36,29 @@ internal sealed class AgentClient : IDisposable
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
     }
 
-    public static AgentClient Shared => s_shared.Value;
+    /// <summary>The client every snapshot of this process goes through (see <see cref="Replace"/>).</summary>
+    public static AgentClient Shared => s_replacement ?? s_shared.Value;
 
-    public SnapshotData Snapshot(SnapshotMethod method)
+    private static AgentClient? s_replacement;
+
+    /// <summary>
+    /// For the engine's own tests: snapshots go through <paramref name="client"/> (a helper that feigns a failure, say)
+    /// until the result is disposed.
+    /// </summary>
+    internal static IDisposable Replace(AgentClient client)
+    {
+        s_replacement = client;
+        return new Restore();
+    }
+
+    private sealed class Restore : IDisposable
+    {
+        public void Dispose() => s_replacement = null;
+    }
+
+    /// <param name="method">Attach, or write a dump and read that.</param>
+    /// <param name="addresses">Whether the snapshot must carry every object's address (<see cref="SnapshotData.ObjectAddresses"/>; empty otherwise).</param>
+    public SnapshotData Snapshot(SnapshotMethod method, bool addresses = false)
     {
         lock (this)
         {
@@ -49,11 +69,14 @@ internal sealed class AgentClient : IDisposable
             {
                 // The first retry walks everything again; from then on, every stack walk that crashed the helper is left out.
                 var skip = attempt > 2 ? crashed.Keys.ToArray() : [];
-                answer = method == SnapshotMethod.Attach ? Ask("attach", skip) : AskWithDump(skip);
+                var asked = Stopwatch.GetTimestamp();
+                string[] options = addresses ? [Agent.WithAddresses, .. skip] : skip;
+                answer = method == SnapshotMethod.Attach ? Ask("attach", options) : AskWithDump(options);
                 switch (answer.Status)
                 {
                     case AgentStatus.Done:
-                        return answer.Data!.WithLeftOut(skip.Select(key => LeftOut(key, crashed[key].Label, crashed[key].Times)));
+                        return answer.Data!.WithLeftOut(skip.Select(key => LeftOut(key, crashed[key].Label, crashed[key].Times)))
+                            .WithTimings([new Timing("test process: the request, from sending it to the last byte read", Stopwatch.GetElapsedTime(asked).TotalMilliseconds, double.NaN)]);
                     case AgentStatus.AttachFailed:
                         throw new SnapshotUnavailableException($"the helper could not attach to this process: {answer.Error}", Fixes.ForAttach);
                     case AgentStatus.NotSupported:
@@ -202,7 +225,8 @@ internal sealed class AgentClient : IDisposable
                             walking = (_reader.ReadString(), _reader.ReadString());
                             break;
                         case AgentStatus.Done:
-                            return new Answer(status, SnapshotData.Read(_reader), "", "", "", "");
+                            var data = SnapshotData.Read(_reader);
+                            return new Answer(status, data.WithTimings(SnapshotData.ReadTimings(_reader)), "", "", "", "");
                         default:
                             return new Answer(status, null, _reader.ReadString(), walking.Item1, walking.Item2, "");
                     }

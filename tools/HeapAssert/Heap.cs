@@ -22,23 +22,28 @@ public static class Heap
     /// <exception cref="SnapshotUnavailableException">The heap cannot be read here; the message says why and how to fix it.</exception>
     public static HeapSnapshot Snapshot(SnapshotMethod? method = null)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         CollectEverything();
-        return new HeapSnapshot(SnapshotData(method), Environment.CurrentManagedThreadId);
+        var collected = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var data = SnapshotData(method);
+        return new HeapSnapshot(data.WithTimings([new Timing("test process: full collections and finalizers", collected, double.NaN)]), Environment.CurrentManagedThreadId);
     }
 
     /// <summary>The snapshot itself, without the collection before it (the dotMemory-style API collects first, then keeps the GC still).</summary>
-    internal static SnapshotData SnapshotData(SnapshotMethod? method = null)
+    /// <param name="method">How to read the heap; by default attach, or dumps where attaching is not supported.</param>
+    /// <param name="addresses">Whether the snapshot carries every object's address (the dotMemory-style API needs them; a plain snapshot does not, and is sent faster without).</param>
+    internal static SnapshotData SnapshotData(SnapshotMethod? method = null, bool addresses = false)
     {
         var requested = method ?? s_preferred ?? SnapshotMethod.Attach;
         try
         {
-            return AgentClient.Shared.Snapshot(requested);
+            return AgentClient.Shared.Snapshot(requested, addresses);
         }
         catch (PlatformNotSupportedException) when (method is null && requested == SnapshotMethod.Attach)
         {
             // Live attach is not available on this OS: use dumps from now on.
             s_preferred = SnapshotMethod.Dump;
-            return AgentClient.Shared.Snapshot(SnapshotMethod.Dump);
+            return AgentClient.Shared.Snapshot(SnapshotMethod.Dump, addresses);
         }
     }
 

@@ -29,6 +29,9 @@ public sealed class HeapSnapshot
     /// </summary>
     public IReadOnlyList<string> LeftOut => _data.LeftOut;
 
+    /// <summary>Where this snapshot's time went, step by step, in milliseconds (the helper's steps, then the test process's).</summary>
+    internal IReadOnlyList<Timing> Timings => _data.Timings;
+
     /// <summary>The bytes of all live objects (shallow sizes, as <c>dumpheap -stat</c> adds them up).</summary>
     public long TotalBytes => _data.ObjectSizes.Sum();
 
@@ -97,7 +100,10 @@ public sealed class HeapSnapshot
         return _data.PendingAsync
             .Where(b => module is null || b.Module == module)
             .GroupBy(b => (Method: TypeNames.AsyncMethod(b.StateMachine), Awaiting: TypeNames.Awaited(b.Awaiting)))
-            .Select(g => new PendingAsyncMethod(g.Key.Method, g.Key.Awaiting, g.Count(), PathTo(g.First().Object)))
+            .Select(g => new PendingAsyncMethod(g.Key.Method, g.Key.Awaiting, g.Count(), PathTo(g.First().Object))
+            {
+                Bytes = g.Sum(b => _data.ObjectSizes[b.Object]),
+            })
             .OrderByDescending(p => p.Count).ThenBy(p => p.Method, StringComparer.Ordinal)
             .ToArray();
     }
@@ -299,6 +305,9 @@ public sealed class HeapDiff(IReadOnlyList<TypeDelta> rows)
 [TypeFormatterSource(typeof(NotebookFormatters))]
 public sealed record PendingAsyncMethod(string Method, string Awaiting, int Count, RetentionPath HeldBy)
 {
+    /// <summary>The bytes of their state machines (shallow sizes of the boxes that hold them).</summary>
+    public long Bytes { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => $"{Count:N0} × {Method}, awaiting {Awaiting}";
 }

@@ -13,7 +13,10 @@ internal sealed class SnapshotData
     public required string[] TypeNames { get; init; }
     public required string[] TypeModules { get; init; }
 
-    /// <summary>Where each object was when the snapshot was taken (the process was suspended; a later GC may move it).</summary>
+    /// <summary>
+    /// Where each object was when the snapshot was taken (the process was suspended; a later GC may move it). Empty unless
+    /// the snapshot was asked for them (see <see cref="Heap.SnapshotData"/>).
+    /// </summary>
     public required ulong[] ObjectAddresses { get; init; }
     public required int[] ObjectTypes { get; init; }
     public required long[] ObjectSizes { get; init; }
@@ -28,6 +31,9 @@ internal sealed class SnapshotData
     /// <summary>What this snapshot could not read and left out, and why, in words; empty when it is complete.</summary>
     public required string[] LeftOut { get; init; }
 
+    /// <summary>Where the time went, step by step (see <see cref="Spans"/>): the helper's steps, then the test process's.</summary>
+    public Timing[] Timings { get; init; } = [];
+
     public void Write(BinaryWriter w)
     {
         WriteArray(w, TypeMethodTables, w.Write);
@@ -35,13 +41,19 @@ internal sealed class SnapshotData
         WriteArray(w, TypeModules, w.Write);
         WriteNumbers(w, ObjectAddresses);
         WriteNumbers(w, ObjectTypes);
-        WriteNumbers(w, ObjectSizes);
+        WriteSizes(w, ObjectSizes);
         WriteNumbers(w, ObjectParents);
         WriteArray(w, Roots, w.Write);
         WriteArray(w, PendingAsync, b => { w.Write(b.Object); w.Write(b.StateMachine); w.Write(b.Module); w.Write(b.State); w.Write(b.Awaiting); });
         WriteArray(w, Threads, t => { w.Write(t.ManagedThreadId); w.Write(t.Exception); WriteArray(w, t.Frames, f => { w.Write(f.Method); w.Write(f.Module); }); });
         WriteArray(w, LeftOut, w.Write);
     }
+
+    /// <summary>Steps timed, as the helper sends them after the snapshot (its last step is the sending itself).</summary>
+    public static void WriteTimings(BinaryWriter w, Timing[] timings) =>
+        WriteArray(w, timings, t => { w.Write(t.Step); w.Write(t.Milliseconds); w.Write(t.CpuMilliseconds); });
+
+    public static Timing[] ReadTimings(BinaryReader r) => ReadArray(r, () => new Timing(r.ReadString(), r.ReadDouble(), r.ReadDouble()));
 
     public static SnapshotData Read(BinaryReader r) => new()
     {
@@ -50,7 +62,7 @@ internal sealed class SnapshotData
         TypeModules = ReadArray(r, r.ReadString),
         ObjectAddresses = ReadNumbers<ulong>(r),
         ObjectTypes = ReadNumbers<int>(r),
-        ObjectSizes = ReadNumbers<long>(r),
+        ObjectSizes = ReadSizes(r),
         ObjectParents = ReadNumbers<int>(r),
         Roots = ReadArray(r, r.ReadString),
         PendingAsync = ReadArray(r, () => new PendingBox(r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadString())),
@@ -72,6 +84,41 @@ internal sealed class SnapshotData
         PendingAsync = PendingAsync,
         Threads = Threads,
         LeftOut = [.. more, .. LeftOut],
+        Timings = Timings,
+    };
+
+    /// <summary>The same snapshot without the objects' addresses, which only the dotMemory-style API needs.</summary>
+    public SnapshotData WithoutAddresses() => new()
+    {
+        TypeMethodTables = TypeMethodTables,
+        TypeNames = TypeNames,
+        TypeModules = TypeModules,
+        ObjectAddresses = [],
+        ObjectTypes = ObjectTypes,
+        ObjectSizes = ObjectSizes,
+        ObjectParents = ObjectParents,
+        Roots = Roots,
+        PendingAsync = PendingAsync,
+        Threads = Threads,
+        LeftOut = LeftOut,
+        Timings = Timings,
+    };
+
+    /// <summary>The same snapshot with more steps timed.</summary>
+    public SnapshotData WithTimings(IEnumerable<Timing> more) => new()
+    {
+        TypeMethodTables = TypeMethodTables,
+        TypeNames = TypeNames,
+        TypeModules = TypeModules,
+        ObjectAddresses = ObjectAddresses,
+        ObjectTypes = ObjectTypes,
+        ObjectSizes = ObjectSizes,
+        ObjectParents = ObjectParents,
+        Roots = Roots,
+        PendingAsync = PendingAsync,
+        Threads = Threads,
+        LeftOut = LeftOut,
+        Timings = [.. Timings, .. more],
     };
 
     // Object arrays are large (one entry per live object): they travel as raw bytes, not one number at a time.
@@ -80,6 +127,23 @@ internal sealed class SnapshotData
         w.Write(items.Length);
         w.Write(MemoryMarshal.AsBytes(items.AsSpan()));
     }
+
+    // Sizes take four bytes each unless an object is 4 GB or more.
+    private static void WriteSizes(BinaryWriter w, long[] sizes)
+    {
+        var narrow = sizes.All(s => s <= uint.MaxValue);
+        w.Write(narrow);
+        if (narrow)
+        {
+            WriteNumbers(w, Array.ConvertAll(sizes, s => (uint)s));
+        }
+        else
+        {
+            WriteNumbers(w, sizes);
+        }
+    }
+
+    private static long[] ReadSizes(BinaryReader r) => r.ReadBoolean() ? Array.ConvertAll(ReadNumbers<uint>(r), s => (long)s) : ReadNumbers<long>(r);
 
     private static T[] ReadNumbers<T>(BinaryReader r) where T : unmanaged
     {

@@ -16,7 +16,6 @@ namespace HeapAssert;
 /// </remarks>
 internal sealed class Walker
 {
-    private const string BoxMarker = "+AsyncStateMachineBox<";
     private const int TaskCompletedMask = 0x1600000; // RanToCompletion | Faulted | Canceled
     private const int MaxFramesPerThread = 48;
 
@@ -24,12 +23,14 @@ internal sealed class Walker
     private readonly ClrHeap _heap;
     private readonly IDataReader _memory;
     private readonly int _pointerSize;
+    private readonly Facts _facts = Facts.Shared;
     private readonly Dictionary<ulong, Layout?> _layouts = [];
     private readonly List<ulong> _typeMethodTables = [];
     private readonly List<string> _typeNames = [];
     private readonly List<string> _typeModules = [];
 
-    private readonly HashSet<ulong> _seen = new(s_lastCount);
+    private readonly HeapImage _image;
+    private byte[] _headerScratch = new byte[16];
     private readonly List<ulong> _addresses = new(s_lastCount);
     private readonly List<Layout> _objectLayouts = new(s_lastCount);
     private readonly List<int> _types = new(s_lastCount);
@@ -37,6 +38,7 @@ internal sealed class Walker
     private readonly List<int> _parents = new(s_lastCount);
     private readonly List<string> _roots = [];
     private readonly List<(ulong Address, int Index)> _boxes = [];
+    private readonly List<ulong> _threadStaticTypes = [];
     private int _unreadable;
     private Layout? _lastLayout;
 
@@ -49,27 +51,39 @@ internal sealed class Walker
         _heap = runtime.Heap;
         _memory = runtime.DataTarget.DataReader;
         _pointerSize = _memory.PointerSize;
+        _image = new HeapImage(_heap, _memory);
     }
 
     /// <summary>Walks the heap, leaving out the stack walks named in <paramref name="skip"/> ("roots 1234", "frames 1234").</summary>
     /// <param name="runtime">The runtime to walk.</param>
     /// <param name="skip">Stack walks not to attempt, by key.</param>
     /// <param name="walking">Called with a key and a label before each stack walk, and with empty strings after the last.</param>
-    public static SnapshotData Walk(ClrRuntime runtime, IReadOnlySet<string> skip, Action<string, string> walking)
+    /// <param name="spans">Where the time goes, step by step.</param>
+    public static SnapshotData Walk(ClrRuntime runtime, IReadOnlySet<string> skip, Action<string, string> walking, Spans spans)
     {
-        if (!runtime.Heap.CanWalkHeap)
+        if (!runtime.Heap.CanWalkHeap || Agent.Fault == "not-walkable")
         {
             throw new HeapNotWalkableException();
         }
 
-        return new Walker(runtime).Run(skip, walking);
+        var walker = new Walker(runtime);
+        spans.Mark("read the heap's layout (segments)");
+        try
+        {
+            return walker.Run(skip, walking, spans);
+        }
+        finally
+        {
+            walker._image.Dispose();
+        }
     }
 
-    private SnapshotData Run(IReadOnlySet<string> skip, Action<string, string> walking)
+    private SnapshotData Run(IReadOnlySet<string> skip, Action<string, string> walking, Spans spans)
     {
         var threads = new List<ThreadStack>();
         var stackRoots = new List<(ClrObject, string)>();
-        foreach (var thread in _runtime.Threads.Where(t => t.IsAlive))
+        var alive = _runtime.Threads.Where(t => t.IsAlive).ToArray();
+        foreach (var thread in alive)
         {
             var label = $"thread #{thread.ManagedThreadId} (OS thread {thread.OSThreadId})";
             var framesKey = $"frames {thread.OSThreadId}";
@@ -85,16 +99,19 @@ internal sealed class Walker
                 walking(rootsKey, label);
                 foreach (var root in thread.EnumerateStackRoots())
                 {
-                    stackRoots.Add((root.Object, $"local in {MethodName(root.StackFrame?.Method)} (thread #{thread.ManagedThreadId})"));
+                    stackRoots.Add((root.Object, $"local in {_facts.Method(root.StackFrame?.Method).Name} (thread #{thread.ManagedThreadId})"));
                 }
             }
         }
 
         walking("", "");
+        spans.Mark("thread stacks (frames, stack roots)");
+
+        var handles = _runtime.EnumerateHandles().ToArray();
 
         // Roots are seeded in the order a person reads them best: a named static field beats the anonymous handle that
         // holds the statics array; a thread's local beats a handle; the finalizer queue comes last.
-        foreach (var (slot, name) in StaticSlots())
+        foreach (var (slot, name) in StaticSlots(handles))
         {
             if (_memory.ReadPointer(slot, out var value))
             {
@@ -102,6 +119,16 @@ internal sealed class Walker
             }
         }
 
+        spans.Mark("roots: static fields");
+        foreach (var (slot, name) in ThreadStaticSlots(alive))
+        {
+            if (_memory.ReadPointer(slot, out var value))
+            {
+                Root(value, name);
+            }
+        }
+
+        spans.Mark("roots: [ThreadStatic] fields");
         foreach (var (target, name) in stackRoots)
         {
             Root(target.Address, name);
@@ -109,7 +136,7 @@ internal sealed class Walker
 
         var dependents = new Dictionary<ulong, List<ulong>>();
         var weakerHandles = new List<(ulong, string)>();
-        foreach (var handle in _runtime.EnumerateHandles())
+        foreach (var handle in handles)
         {
             if (handle.HandleKind == ClrHandleKind.Dependent && handle.Object.Address != 0 && handle.Dependent.Address != 0)
             {
@@ -145,13 +172,15 @@ internal sealed class Walker
             Root(root.Object.Address, root.RootKind.ToString());
         }
 
+        spans.Mark("roots: stacks, handles, finalizer queue");
         WalkFromRoots(dependents);
+        spans.Mark("walk from the roots");
         s_lastCount = _addresses.Count + (_addresses.Count / 8);
 
         var leftOut = _unreadable == 0
             ? Array.Empty<string>()
             : [$"{_unreadable:N0} reference{(_unreadable == 1 ? "" : "s")} to memory that could not be read as an object (skipped, with whatever only they hold)"];
-        return new SnapshotData
+        var data = new SnapshotData
         {
             TypeMethodTables = [.. _typeMethodTables],
             TypeNames = [.. _typeNames],
@@ -165,11 +194,13 @@ internal sealed class Walker
             Threads = [.. threads],
             LeftOut = leftOut,
         };
+        spans.Mark("pending async methods, tables");
+        return data;
     }
 
     private void Root(ulong address, string name)
     {
-        if (address != 0 && _seen.Add(address))
+        if (address != 0 && _image.Mark(address))
         {
             _roots.Add(name);
             if (!Visit(address, -_roots.Count))
@@ -181,6 +212,11 @@ internal sealed class Walker
 
     private void WalkFromRoots(Dictionary<ulong, List<ulong>> dependents)
     {
+        if (Agent.Fault == "walk-throws")
+        {
+            throw new InvalidOperationException("a fault feigned for a test (--fault walk-throws): the walk fails here");
+        }
+
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
@@ -191,14 +227,8 @@ internal sealed class Walker
                 if (layout.GCDesc is { } gcDesc)
                 {
                     var size = (int)Math.Min(_sizes[next], int.MaxValue);
-                    if (buffer.Length < size)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = ArrayPool<byte>.Shared.Rent(size);
-                    }
-
-                    var bytes = buffer.AsSpan(0, size);
-                    if (_memory.Read(address, bytes) != size)
+                    var bytes = _image.Read(address, size, ref buffer);
+                    if (bytes.Length != size)
                     {
                         _unreadable++;
                         continue;
@@ -211,7 +241,7 @@ internal sealed class Walker
                 {
                     foreach (var target in targets)
                     {
-                        if (_seen.Add(target))
+                        if (_image.Mark(target))
                         {
                             Visit(target, next);
                         }
@@ -228,7 +258,7 @@ internal sealed class Walker
     // The runtime's GC descriptor sits just before the method table and lists where an object's references are.
     // Positive count: series of (size, offset) runs, the size relative to the object's size. Negative count: an array
     // of structs, with a repeating pattern of (references, bytes to skip) from a start offset.
-    private void WalkReferences(byte[] gcDesc, Span<byte> obj, int parent)
+    private void WalkReferences(byte[] gcDesc, ReadOnlySpan<byte> obj, int parent)
     {
         var p = _pointerSize;
         var series = (int)ReadSigned(gcDesc, gcDesc.Length - p);
@@ -268,10 +298,10 @@ internal sealed class Walker
         }
     }
 
-    private void Reference(Span<byte> obj, int offset, int parent)
+    private void Reference(ReadOnlySpan<byte> obj, int offset, int parent)
     {
         var target = _pointerSize == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(obj[offset..]) : BinaryPrimitives.ReadUInt32LittleEndian(obj[offset..]);
-        if (target != 0 && _seen.Add(target))
+        if (target != 0 && _image.Mark(target))
         {
             Visit(target, parent);
         }
@@ -285,9 +315,9 @@ internal sealed class Walker
     /// </summary>
     private bool Visit(ulong address, int parent)
     {
-        Span<byte> header = stackalloc byte[16];
         var headerSize = _pointerSize * 2;
-        if (_memory.Read(address, header[..headerSize]) != headerSize)
+        var header = _image.Read(address, headerSize, ref _headerScratch);
+        if (header.Length != headerSize)
         {
             _unreadable++;
             return false;
@@ -338,26 +368,12 @@ internal sealed class Walker
             return _lastLayout = layout;
         }
 
-        var type = methodTable == 0 ? null : _heap.GetTypeByMethodTable(methodTable);
-        if (type is not null)
+        if (_facts.Type(methodTable, _heap, _memory) is { } type)
         {
-            byte[]? gcDesc = null;
-            if (type.ContainsPointers && _memory.Read(methodTable - (ulong)_pointerSize, out int entries))
-            {
-                var slots = 1 + (Math.Abs(entries) * 2);
-                gcDesc = new byte[slots * _pointerSize];
-                if (_memory.Read(methodTable - (ulong)gcDesc.Length, gcDesc) != gcDesc.Length)
-                {
-                    gcDesc = null;
-                }
-            }
-
-            var name = type.Name ?? $"<unknown type 0x{methodTable:x}>";
-            layout = new Layout(methodTable, _typeNames.Count, (uint)type.StaticSize, (uint)type.ComponentSize, type.IsString, type.IsFree,
-                name.Contains(BoxMarker, StringComparison.Ordinal), gcDesc);
+            layout = new Layout(methodTable, _typeNames.Count, type.BaseSize, type.ComponentSize, type.IsString, type.IsFree, type.IsBox, type.GCDesc);
             _typeMethodTables.Add(methodTable);
-            _typeNames.Add(name);
-            _typeModules.Add(ModuleName(type.Module));
+            _typeNames.Add(type.Name);
+            _typeModules.Add(type.Module);
         }
 
         _layouts[methodTable] = layout;
@@ -366,19 +382,12 @@ internal sealed class Walker
 
     private sealed record Layout(ulong MethodTable, int Index, uint BaseSize, uint ComponentSize, bool IsString, bool IsFree, bool IsBox, byte[]? GCDesc);
 
-    // Reference-type static fields, as (slot address, "static Type.field"). The helper serves one process for its
-    // whole life and a type's static slots never move, so what a type has is worked out once: every snapshot still
-    // looks at every loaded type, but only new types and not-yet-initialized fields cost DAC calls.
-    private static readonly Dictionary<ulong, StaticField[]> s_staticFields = [];
-
-    private sealed class StaticField(string typeName, string name)
-    {
-        public string Name { get; } = name;
-        public string Description { get; } = $"static {TypeNames.Short(typeName)}.{name}";
-        public ulong Slot { get; set; }
-    }
-
-    private IEnumerable<(ulong Slot, string Name)> StaticSlots()
+    // Reference-type static fields, as (slot address, "static Type.field"). What a type has is worked out once (see
+    // Facts) and a slot never moves. Every snapshot lists the loaded types (which is cheap) and learns the new ones; the
+    // fields of types not yet initialized are looked at again (which is not cheap: it materializes every field of the
+    // type) only when the arrays where the runtime keeps statics hold a reference that no known field accounts for.
+    // Types with [ThreadStatic] fields are noted on the way, for ThreadStaticSlots.
+    private IEnumerable<(ulong Slot, string Name)> StaticSlots(ClrHandle[] handles)
     {
         var domain = _runtime.AppDomains.FirstOrDefault() ?? _runtime.SystemDomain;
         if (domain is null)
@@ -386,52 +395,120 @@ internal sealed class Walker
             yield break;
         }
 
+        var withStatics = new List<(ulong MethodTable, StaticField[] Fields)>();
         foreach (var module in _runtime.EnumerateModules())
         {
             foreach (var (methodTable, _) in module.EnumerateTypeDefToMethodTableMap())
             {
-                if (methodTable == 0)
+                if (methodTable == 0 || _facts.Type(methodTable, _heap, _memory) is not { } facts)
                 {
                     continue;
                 }
 
-                if (!s_staticFields.TryGetValue(methodTable, out var fields))
+                if (facts.Statics is null || facts.ThreadStatics is null)
                 {
                     var type = _heap.GetTypeByMethodTable(methodTable);
-                    fields = type?.StaticFields.Where(f => f.IsObjectReference && f.Name is not null)
-                        .Select(f => new StaticField(type.Name ?? "?", f.Name!)).ToArray() ?? [];
-                    s_staticFields[methodTable] = fields;
+                    var typeName = TypeNames.Short(facts.Name);
+                    var statics = type?.StaticFields.Where(f => f.IsObjectReference && f.Name is not null).ToArray() ?? [];
+                    facts.Statics = [.. statics.Select(f => new StaticField(facts.Name, f.Name!) { Slot = f.IsInitialized(domain) ? f.GetAddress(domain) : 0 })];
+                    foreach (var field in facts.Statics.Where(f => f.Slot != 0))
+                    {
+                        _facts.Named(field.Slot);
+                    }
+
+                    // In its own storage for each thread: a reference, or a struct (kept boxed there). Primitives are stored apart.
+                    facts.ThreadStatics = type?.ThreadStaticFields.Where(f => f.Name is not null && (f.IsObjectReference || f.ElementType == ClrElementType.Struct))
+                        .Select(f => new ThreadStaticField(f.Name!, $"[ThreadStatic] {typeName}.{f.Name}", f.Offset)).ToArray() ?? [];
                 }
 
-                foreach (var field in fields)
+                if (facts.ThreadStatics.Length > 0)
                 {
-                    if (field.Slot == 0 && _heap.GetTypeByMethodTable(methodTable)?.GetStaticFieldByName(field.Name) is { } clrField && clrField.IsInitialized(domain))
+                    _threadStaticTypes.Add(methodTable);
+                }
+
+                if (facts.Statics.Length > 0)
+                {
+                    withStatics.Add((methodTable, facts.Statics));
+                }
+            }
+        }
+
+        var arrays = StaticsArrays(handles);
+        if (_facts.NewStatics(arrays, _memory))
+        {
+            foreach (var (methodTable, fields) in withStatics.Where(t => t.Fields.Any(f => f.Slot == 0)))
+            {
+                var type = _heap.GetTypeByMethodTable(methodTable);
+                foreach (var field in fields.Where(f => f.Slot == 0))
+                {
+                    if (type?.GetStaticFieldByName(field.Name) is { } clrField && clrField.IsInitialized(domain))
                     {
                         field.Slot = clrField.GetAddress(domain);
-                    }
-
-                    if (field.Slot != 0)
-                    {
-                        yield return (field.Slot, field.Description);
+                        _facts.Named(field.Slot);
                     }
                 }
+            }
+
+            _facts.Looked(arrays, _memory);
+        }
+
+        foreach (var (_, fields) in withStatics)
+        {
+            foreach (var field in fields.Where(f => f.Slot != 0))
+            {
+                yield return (field.Slot, field.Description);
             }
         }
     }
 
-    private static string MethodName(ClrMethod? method)
+    // Where the runtime keeps the statics of every type since .NET 9: object arrays, held by strong handles.
+    private List<ulong> StaticsArrays(ClrHandle[] handles)
     {
-        if (method is null)
+        var arrays = new List<ulong>();
+        foreach (var handle in handles)
         {
-            return "an unmanaged frame";
+            var address = handle.Object.Address;
+            if (handle.IsStrong && handle.HandleKind is ClrHandleKind.Strong or ClrHandleKind.Pinned && address != 0
+                && _memory.ReadPointer(address, out var methodTable) && _facts.Type(methodTable & ~3UL, _heap, _memory)?.Name == "System.Object[]")
+            {
+                arrays.Add(address);
+            }
         }
 
-        var type = method.Type?.Name ?? "?";
-        var name = method.Name ?? "?";
-        // An async method runs in its state machine's MoveNext: name it as the method the code says.
-        return name == "MoveNext" && type.Contains("+<", StringComparison.Ordinal)
-            ? TypeNames.AsyncMethod(type)
-            : $"{TypeNames.Short(type)}.{(name.IndexOf("[[", StringComparison.Ordinal) is > 0 and var generic ? name[..generic] : name)}";
+        return arrays;
+    }
+
+    // [ThreadStatic] fields of every live thread, as (slot address, "[ThreadStatic] Type.field (thread #N)"). Since .NET 9
+    // each thread keeps its thread statics in arrays that only the thread's own runtime data points to: no handle holds
+    // them and no stack slot need hold them, so without these roots an object only a thread static holds would not be
+    // found. A type's storage differs from thread to thread, and moves when the GC compacts, so it is looked up at every
+    // snapshot: one call for each type that has such fields and each live thread.
+    private IEnumerable<(ulong Slot, string Name)> ThreadStaticSlots(ClrThread[] threads)
+    {
+        foreach (var methodTable in _threadStaticTypes)
+        {
+            var fields = _facts.Type(methodTable, _heap, _memory)?.ThreadStatics;
+            var probe = fields is { Length: > 0 } ? _heap.GetTypeByMethodTable(methodTable)?.ThreadStaticFields.FirstOrDefault(f => f.Name == fields[0].Name) : null;
+            if (probe is null)
+            {
+                continue;
+            }
+
+            foreach (var thread in threads)
+            {
+                var first = probe.GetAddress(thread);
+                if (first == 0)
+                {
+                    continue; // the type is not initialized, or this thread has not touched its thread statics
+                }
+
+                var storage = first - (ulong)fields![0].Offset;
+                foreach (var field in fields)
+                {
+                    yield return (storage + (ulong)field.Offset, $"{field.Description} (thread #{thread.ManagedThreadId})");
+                }
+            }
+        }
     }
 
     private static PendingBox? DescribePending(ClrObject box, int objectIndex)
@@ -479,7 +556,7 @@ internal sealed class Walker
             }
         }
 
-        return new PendingBox(objectIndex, smType.Name, ModuleName(smType.Module), state, awaiting);
+        return new PendingBox(objectIndex, smType.Name, Facts.ModuleName(smType.Module), state, awaiting);
     }
 
     // An awaiter is a struct (TaskAwaiter, ValueTaskAwaiter, ConfiguredTaskAwaiter, ...) that holds what is awaited
@@ -509,28 +586,25 @@ internal sealed class Walker
         return null;
     }
 
-    private static ThreadStack DescribeThread(ClrThread thread)
+    private ThreadStack DescribeThread(ClrThread thread)
     {
-        var frames = thread.EnumerateStackTrace(includeContext: false, MaxFramesPerThread)
+        // The whole stack, not only the frames shown: ClrMD keeps it, and the stack-roots walk then reuses it.
+        var frames = thread.EnumerateStackTrace(includeContext: false)
+            .Take(MaxFramesPerThread)
             .Where(f => f.Method is not null)
-            .Select(f => new StackFrameInfo(MethodName(f.Method), ModuleName(f.Method!.Type?.Module)))
+            .Select(f => _facts.Method(f.Method) is var (name, module) ? new StackFrameInfo(name, module) : null!)
             .ToArray();
-        var exception = thread.CurrentException is { Type.Name: { } name } ? TypeNames.Short(name) : "";
-        return new ThreadStack(thread.ManagedThreadId, exception, frames);
-    }
-
-    private static string ModuleName(ClrModule? module)
-    {
-        var name = module?.AssemblyName ?? module?.Name;
-        if (string.IsNullOrEmpty(name))
+        string exception;
+        try
         {
-            return "";
+            exception = thread.CurrentException is { Type.Name: { } name } ? TypeNames.Short(name) : "";
+        }
+        catch (InvalidOperationException)
+        {
+            exception = ""; // a thread caught in the middle of a throw: its exception cannot be read yet, which costs only its name
         }
 
-        // A file path for modules loaded from disk; a display name ("Name, Version=...") otherwise.
-        return name.Contains(Path.DirectorySeparatorChar) || name.Contains('/') || name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? Path.GetFileNameWithoutExtension(name)
-            : name.Split(',')[0];
+        return new ThreadStack(thread.ManagedThreadId, exception, frames);
     }
 }
 

@@ -19,24 +19,70 @@ namespace Workshop.Benchmarks.Suite;
 public class HeapEngineBenchmarks
 {
     private static readonly string s_markerName = typeof(Marker).FullName!;
-    private List<Marker> _markers = null!;
-    private Dictionary<string, string> _strings = null!;
+    private object _kept = null!;
 
-    [GlobalSetup]
-    public void Setup()
+    // BenchmarkDotNet runs each benchmark in a process of its own: one setup and one cleanup per benchmark, so that each
+    // records the load average of its own run. It runs a generated subclass, so the class is named with typeof, not GetType().
+    [GlobalSetup(Target = nameof(EngineAttach))]
+    public void SetupAttach() => Setup(nameof(EngineAttach));
+
+    [GlobalSetup(Target = nameof(EngineDump))]
+    public void SetupDump() => Setup(nameof(EngineDump));
+
+    [GlobalSetup(Target = nameof(ClrMdSnapshot))]
+    public void SetupClrMd() => Setup(nameof(ClrMdSnapshot));
+
+    [GlobalSetup(Target = nameof(DotnetDump))]
+    public void SetupDotnetDump() => Setup(nameof(DotnetDump));
+
+    [GlobalCleanup(Target = nameof(EngineAttach))]
+    public void CleanupAttach() => Cleanup(nameof(EngineAttach));
+
+    [GlobalCleanup(Target = nameof(EngineDump))]
+    public void CleanupDump() => Cleanup(nameof(EngineDump));
+
+    [GlobalCleanup(Target = nameof(ClrMdSnapshot))]
+    public void CleanupClrMd() => Cleanup(nameof(ClrMdSnapshot));
+
+    [GlobalCleanup(Target = nameof(DotnetDump))]
+    public void CleanupDotnetDump() => Cleanup(nameof(DotnetDump));
+
+    private void Setup(string method)
     {
-        _markers = [.. Enumerable.Range(0, 10_000).Select(i => new Marker(i))];
-        _strings = Enumerable.Range(0, 100_000).ToDictionary(
-            i => string.Create(CultureInfo.InvariantCulture, $"key-{i}"),
-            i => string.Create(CultureInfo.InvariantCulture, $"value-{i}"));
+        LoadAverage.Started(typeof(HeapEngineBenchmarks), method);
+        _kept = BuildHeap();
         _ = Heap.Snapshot(); // start the helper process once, as the first assertion of a test run does
     }
 
-    [GlobalCleanup]
-    public void Cleanup() => GC.KeepAlive((_markers, _strings));
+    private void Cleanup(string method)
+    {
+        GC.KeepAlive(_kept);
+        LoadAverage.Ended(typeof(HeapEngineBenchmarks), method);
+    }
+
+    /// <summary>The benchmark's heap: 10,000 markers to count and a dictionary of 100,000 strings; keep what it returns.</summary>
+    internal static object BuildHeap() =>
+    (
+        Markers: Enumerable.Range(0, 10_000).Select(i => new Marker(i)).ToList(),
+        Strings: Enumerable.Range(0, 100_000).ToDictionary(
+            i => string.Create(CultureInfo.InvariantCulture, $"key-{i}"),
+            i => string.Create(CultureInfo.InvariantCulture, $"value-{i}"))
+    );
+
+    /// <summary>One assertion's worth of work, as <see cref="EngineAttach"/> measures it.</summary>
+    internal static HeapSnapshot Assertion(out int count)
+    {
+        var heap = Heap.Snapshot();
+        count = heap.Objects<Marker>().Count;
+        return heap;
+    }
 
     [Benchmark(Baseline = true, Description = "Heap.Snapshot() + count (attach)")]
-    public int EngineAttach() => Heap.Snapshot().Objects<Marker>().Count;
+    public int EngineAttach()
+    {
+        _ = Assertion(out var count);
+        return count;
+    }
 
     [Benchmark(Description = "Heap.Snapshot(Dump) + count")]
     public int EngineDump() => Heap.Snapshot(SnapshotMethod.Dump).Objects<Marker>().Count;
@@ -95,5 +141,5 @@ public class HeapEngineBenchmarks
         return process.ExitCode == 0 ? output : throw new InvalidOperationException($"dotnet-dump {arguments[0]} failed ({process.ExitCode}): {output}{error.Result}");
     }
 
-    private sealed record Marker(int Id);
+    internal sealed record Marker(int Id);
 }

@@ -35,6 +35,7 @@ public static class SuiteConfig
             .AddColumn(StatisticColumn.Mean, StatisticColumn.Error, StatisticColumn.StdDev, StatisticColumn.Median)
             .AddColumnProvider(DefaultColumnProviders.Metrics)
             .AddColumn(RetainedColumn.For(RetainedProbe.Folder))
+            .AddColumn(new LoadAverageColumn(RetainedProbe.Folder))
             .AddFilter(new SimpleFilter(c => c.Job.Id == "Leaky"
                 || !c.Descriptor.Type.IsDefined(typeof(FlavourIndependentAttribute), inherit: false)))
             .AddExporter(MarkdownExporter.GitHub)

@@ -92,7 +92,8 @@ public static class dotMemory
             ? "the dotMemory-style check failed"
             : $"{subject} failed the dotMemory-style check";
 
-        var details = new StringBuilder("The check: ").AppendLine(failure.Message.Trim().ReplaceLineEndings(Environment.NewLine + "    "));
+        var check = "The check: " + failure.Message.Trim().ReplaceLineEndings(Environment.NewLine + "    ");
+        var details = new StringBuilder(check).AppendLine();
         if (subject is not null && HeldBy(subject) is { } heldBy)
         {
             details.AppendLine(heldBy);
@@ -104,7 +105,8 @@ public static class dotMemory
         }
 
         // Throws, unless the test collects failures in an AssertionScope, which then reports this one with the others.
-        Leak.Fail(headline, details.ToString());
+        // The symptom keeps the check's own words (the bound it asserted) and leaves out what holds the objects.
+        Leak.Report(headline, details.ToString(), check, because: "", becauseArgs: []);
     }
 }
 

@@ -131,7 +131,7 @@ internal sealed class MemoryState
         var collections = GC.CollectionCount(0);
         try
         {
-            data = Heap.SnapshotData();
+            data = Heap.SnapshotData(addresses: true);
 
             // Everything the identity pass needs is allocated here, before it starts: it must not allocate.
             var addresses = data.ObjectAddresses;
