@@ -28,8 +28,7 @@ public sealed class DotMemoryStyleTests
             dotMemory.Check(memory =>
                 Assert.True(memory.GetObjects(where => where.Type.Like("System.Net.Http.HttpConnectionWaiter*")).ObjectsCount == 0,
                     $"{Calls} calls went to the stock service through a pool of 10 connections, and every one must have its answer within " +
-                    $"{Sale.Deadline.TotalSeconds:0} s; a call still queued for a connection after that waits for one that no call gave back " +
-                    "(hints: katas/09-connection-pool-run-dry/HINTS.md)"));
+                    $"{Sale.Deadline.TotalSeconds:0} s; a call still queued for a connection after that waits for one that no call gave back"));
 
             Assert.True(sale.Unanswered == 0,
                 $"every call of the sale must get the stock service's own answer within {Sale.Deadline.TotalSeconds:0} s, yet of the " +
