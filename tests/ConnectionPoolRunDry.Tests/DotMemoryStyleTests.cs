@@ -30,9 +30,14 @@ public sealed class DotMemoryStyleTests
                     $"{Calls} calls went to the stock service through a pool of 10 connections, and every one must have its answer within " +
                     $"{Sale.Deadline.TotalSeconds:0} s; a call still queued for a connection after that waits for one that no call gave back"));
 
-            Assert.True(sale.Unanswered == 0,
-                $"every call of the sale must get the stock service's own answer within {Sale.Deadline.TotalSeconds:0} s, yet of the " +
-                $"{sale.Calls} calls, {sale.Outcomes()}; the pool had {sale.Pool()} (hints: katas/09-connection-pool-run-dry/HINTS.md)");
+            // The heap check's own collection may have let the queue through: the shoppers had given up by then.
+            if (sale.Unanswered > 0)
+            {
+                Leak.Fail(
+                    $"{sale.Unanswered} of {sale.Calls} calls of the sale got no answer from the stock service within {Sale.Deadline.TotalSeconds:0} s, expected none",
+                    $"Of the {sale.Calls} calls, {sale.Outcomes()}; the pool had {sale.Pool()}.",
+                    because: "every call of the sale must get the stock service's own answer while its shopper still waits for it");
+            }
         }
         finally
         {

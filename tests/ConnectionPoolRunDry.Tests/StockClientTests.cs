@@ -155,12 +155,12 @@ public sealed class StockClientTests
     private static string Waiting(SaleResult sale, int stillPending)
     {
         var gcNote = sale.Waiting > stillPending
-            ? $" This snapshot forced a garbage collection, and {sale.Waiting - stillPending} of the waiting calls got through the moment it ran."
+            ? $". This snapshot forced a garbage collection, and {sale.Waiting - stillPending} of the waiting calls got through the moment it ran"
             : "";
         return $"every call of the sale must get its answer within {Sale.Deadline.TotalSeconds:0} s, and when the shoppers gave up, " +
                $"{sale.Waiting} of the {sale.Calls} calls were still waiting for a connection. The client's pool had " +
                $"{sale.Pool()}: every connection was checked out, by calls that had had their answer long before. On the stock " +
                $"service's side, each connection had answered its last request and was waiting for the next one, which never came " +
-               $"({sale.LastAnswers()}). {sale.Collections} garbage collections ran during those {Sale.Deadline.TotalSeconds:0} s.{gcNote}";
+               $"({sale.LastAnswers()}). {sale.Collections} garbage collections ran during those {Sale.Deadline.TotalSeconds:0} s{gcNote}";
     }
 }
