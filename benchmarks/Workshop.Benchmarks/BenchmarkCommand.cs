@@ -7,14 +7,17 @@ namespace Workshop.Benchmarks;
 
 /// <summary>
 /// Runs the BenchmarkDotNet suite. The full run (<c>--filter '*'</c>, any BenchmarkDotNet arguments) copies each
-/// class's GitHub Markdown table to benchmarks/results/; <c>--smoke</c> runs every benchmark once, quietly, and
-/// exits with 1 if any of them failed.
+/// class's GitHub Markdown table to benchmarks/results/; <c>--smoke</c> runs every benchmark of this build's flavour
+/// once, in this process, quietly, and exits with 1 if any of them failed.
 /// </summary>
 public static class BenchmarkCommand
 {
+    /// <summary>Whether this process runs the smoke run, which checks that every benchmark runs, not how fast.</summary>
+    public static bool Smoke { get; private set; }
+
     public static int Run(string[] args)
     {
-        var smoke = args.Contains("--smoke");
+        var smoke = Smoke = args.Contains("--smoke");
         var root = Paths.Root;
         var artifacts = Path.Combine(Paths.Project, "BenchmarkDotNet.Artifacts", smoke ? "smoke" : "full");
         if (Directory.Exists(RetainedProbe.Folder))
@@ -22,15 +25,13 @@ public static class BenchmarkCommand
             Directory.Delete(RetainedProbe.Folder, recursive: true); // measured afresh by every run
         }
 
-        // ShortRun: 1 launch, 3 warm-up and 3 measured iterations per benchmark and job. Dry: one cold invocation.
-        var job = smoke ? Job.Dry : Job.ShortRun;
-        var config = SuiteConfig.Create(job, artifacts, quiet: smoke);
-
         if (smoke)
         {
-            var summaries = BenchmarkRunner.Run(typeof(BenchmarkCommand).Assembly, config);
-            return Report(summaries);
+            return Report(BenchmarkRunner.Run(typeof(BenchmarkCommand).Assembly, SuiteConfig.CreateSmoke(artifacts)));
         }
+
+        // ShortRun: 1 launch, 3 warm-up and 3 measured iterations per benchmark and job, each job in a process it builds.
+        var config = SuiteConfig.Create(Job.ShortRun, artifacts, quiet: false);
 
         var results = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkCommand).Assembly).Run(args, config).ToList();
         foreach (var summary in results)

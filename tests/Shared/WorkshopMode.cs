@@ -76,7 +76,8 @@ internal static class WorkshopMode
 
     /// <summary>The last line of an investigate leak message.</summary>
     public static string HowToInvestigate(string kata) =>
-        "To investigate: find what holds them with HeapAssert (Heap.Snapshot(), after.Diff(before), "
-        + $"heap.Objects<T>().ShortestPath()) in notebooks/{kata}.ipynb or a test of your own, or with `dotnet dotnet-gcdump`; "
-        + "`dotnet run --project tools/Workshop -- mode guided` brings back the guided message.";
+        "To investigate: find what keeps them alive. In notebooks/" + kata + ".ipynb, or in a test of your own, take "
+        + "Heap.Snapshot() before and after the work, then after.Diff(before) and heap.Objects<T>().ShortestPath(); or run "
+        + "`dotnet dotnet-gcdump collect -p <pid>` while the kata runs. `dotnet run --project tools/Workshop -- mode guided` "
+        + "brings back the full diagnosis.";
 }

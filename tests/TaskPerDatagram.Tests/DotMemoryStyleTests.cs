@@ -11,7 +11,6 @@ public sealed class DotMemoryStyleTests
 {
     private const int MaxInFlight = 64;
     private const int BurstSize = 2_000;
-    private const string Hints = "katas/08-task-per-datagram/HINTS.md";
 
     [Fact]
     [Trait("Memory", "leak")]
@@ -27,16 +26,17 @@ public sealed class DotMemoryStyleTests
             dotMemory.Check(memory =>
             {
                 Assert.True(memory.GetObjects(where => where.Type.Is<PacketBuffer>()).ObjectsCount <= MaxInFlight,
-                    $"the service may hold at most {MaxInFlight} datagrams at a time however long the store stalls, and it had " +
-                    $"received {atPeak.Received:N0} (hints: {Hints})");
+                    $"at most {MaxInFlight} PacketBuffer may be alive while the log store stalls, however fast datagrams arrive, " +
+                    $"and the service had taken {atPeak.Received:N0} off its socket");
                 Assert.True(memory.GetObjects(where => where.Assembly.Is(typeof(LogIngestService).Assembly) & where.Type.Like("*>d__*")).ObjectsCount <= MaxInFlight,
-                    $"at most {MaxInFlight} pieces of work may be waiting while the store stalls, and each one keeps its datagram alive (hints: {Hints})");
+                    $"at most {MaxInFlight} async methods of the service may be waiting while the log store stalls, and each one keeps its " +
+                    $"datagram alive; the service had taken {atPeak.Received:N0} datagrams off its socket");
             });
 
             store.Release();
             var after = Sender.Drain(service);
             Assert.True(after.InFlight == 0,
-                $"every datagram the service received must end stored, rejected or counted as dropped ({after}) (hints: {Hints})");
+                $"every datagram the service received must end stored, rejected or counted as dropped once the store answers ({after})");
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using System.Text;
+using FluentAssertions.Execution;
 
 namespace TaskPerDatagram.Tests;
 
@@ -10,7 +11,6 @@ public sealed class LogIngestServiceTests
     // The numbers stated in katas/08-task-per-datagram/README.md, section "Your task".
     private const int MaxInFlight = 64;
     private const int BurstSize = 2_000;
-    private const string Hints = "katas/08-task-per-datagram/HINTS.md";
 
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
@@ -26,8 +26,16 @@ public sealed class LogIngestServiceTests
             Sender.WaitFor(() => service.Counts.Stored == 1, Limit);
         });
 
-        counts.Should().Be(new IngestCounts(1, 1, 0, 0), "the one datagram sent holds a well-formed line");
-        store.Records.Should().ContainSingle().Which.Should().Be(LogTraffic.Expected(0));
+        using (new AssertionScope("what the service did with one datagram holding a well-formed line"))
+        {
+            counts.Should().Be(new IngestCounts(1, 1, 0, 0), "the line must be received and stored, and nothing else");
+        }
+
+        using (new AssertionScope("the log store's records"))
+        {
+            store.Records.Should().ContainSingle("one line was stored").Which.Should().Be(LogTraffic.Expected(0),
+                "the record must carry the line's timestamp, severity, source and message");
+        }
     }
 
     [Fact]
@@ -41,8 +49,18 @@ public sealed class LogIngestServiceTests
             Sender.WaitFor(() => service.Counts.InFlight == 0 && service.Counts.Received == 16, Limit);
         });
 
-        counts.Should().Be(new IngestCounts(16, 12, 4, 0), "lines 3, 7, 11 and 15 are malformed and every other line is well-formed");
-        store.Records.Select(LogTraffic.SequenceOf).Should().BeEquivalentTo(Enumerable.Range(0, 16).Where(n => !LogTraffic.IsMalformed(n)));
+        using (new AssertionScope("what the service did with 16 datagrams, four of them malformed"))
+        {
+            counts.Should().Be(new IngestCounts(16, 12, 4, 0),
+                "lines 3, 7, 11 and 15 (no message, a timestamp that is not one, an unknown severity, a source that is not a service name) " +
+                "must be rejected and every other line stored");
+        }
+
+        using (new AssertionScope("the lines in the log store, by sequence number"))
+        {
+            store.Records.Select(LogTraffic.SequenceOf).Should().BeEquivalentTo(Enumerable.Range(0, 16).Where(n => !LogTraffic.IsMalformed(n)),
+                "the store must hold every well-formed line and no malformed one");
+        }
     }
 
     [Fact]
@@ -58,13 +76,25 @@ public sealed class LogIngestServiceTests
             Sender.WaitFor(() => service.Counts.InFlight == 0 && service.Counts.Received == sent, Limit);
         });
 
-        sent.Should().Be(count, "the service must keep taking datagrams while its store keeps up");
-        counts.Should().Be(new IngestCounts(count, count - LogTraffic.MalformedIn(count), LogTraffic.MalformedIn(count), 0),
-            "every datagram arrived, every well-formed line must be stored and every malformed one rejected");
+        using (new AssertionScope("the datagrams sent before the service stopped taking them"))
+        {
+            sent.Should().Be(count, "the service must keep taking datagrams off its socket while its store keeps up");
+        }
+
+        using (new AssertionScope($"what the service did with a steady stream of {count:N0} datagrams"))
+        {
+            counts.Should().Be(new IngestCounts(count, count - LogTraffic.MalformedIn(count), LogTraffic.MalformedIn(count), 0),
+                "every datagram arrived and the store kept up, so every well-formed line must be stored, every malformed one " +
+                "rejected, and none dropped");
+        }
+
         var bySequence = store.Records.ToLookup(LogTraffic.SequenceOf);
-        Enumerable.Range(0, count).Where(n => !LogTraffic.IsMalformed(n))
-            .Where(n => bySequence[n].Count() != 1 || bySequence[n].Single() != LogTraffic.Expected(n))
-            .Should().BeEmpty("each well-formed line must be stored once, with its own fields");
+        using (new AssertionScope("the well-formed lines not stored exactly once with their own fields"))
+        {
+            Enumerable.Range(0, count).Where(n => !LogTraffic.IsMalformed(n))
+                .Where(n => bySequence[n].Count() != 1 || bySequence[n].Single() != LogTraffic.Expected(n))
+                .Should().BeEmpty("each well-formed line must be stored once, with its own fields");
+        }
     }
 
     [Fact]
@@ -83,19 +113,19 @@ public sealed class LogIngestServiceTests
             var during = Heap.Snapshot();
             var pending = during.PendingAsyncMethods(Service);
             var pendingCount = pending.Sum(p => p.Count);
-            var story = $"while the log store stalled, the service took {atPeak.Received:N0} datagrams off its socket ({sent:N0} were sent) " +
-                        $"and {atPeak.InFlight:N0} of them were still in flight, received and not yet stored, rejected or dropped";
+            var burst = $"{atPeak.Received:N0} datagrams taken off the socket while the log store stalled ({sent:N0} sent, one in four malformed)";
             var buffers = during.Objects<PacketBuffer>().Count;
-            during.Should().HaveAtMost(MaxInFlight).LiveInstancesOf<PacketBuffer>(
+            during.Should().After(burst).HaveAtMost(MaxInFlight).LiveInstancesOf<PacketBuffer>(
                 because: $"the service may hold at most {MaxInFlight} datagrams at a time, however fast they arrive and however " +
-                         $"long the store stalls; {story}, each in a buffer of {PacketBuffer.Capacity / 1024} KB " +
-                         $"({ByteSize(buffers * (long)PacketBuffer.Capacity)} of buffers), with {Describe(pending)} (hints: {Hints})");
+                         $"long the store stalls; {atPeak.InFlight:N0} datagrams were in flight (received, and not yet stored, " +
+                         $"rejected or dropped), each in a buffer of {PacketBuffer.Capacity / 1024} KB " +
+                         $"({ByteSize(buffers * (long)PacketBuffer.Capacity)} of buffers), with {Describe(pending)}");
             if (pendingCount > MaxInFlight)
             {
-                Leak.Fail($"{pendingCount:N0} async methods from {Service.GetName().Name} pending, expected at most {MaxInFlight}",
+                Leak.Fail($"{pendingCount:N0} async methods from {Service.GetName().Name} pending after {burst}, expected at most {MaxInFlight}",
                     details: string.Join(Environment.NewLine, pending.Take(5).Select(p => $"  {p}{Environment.NewLine}      held by: {p.HeldBy}")),
-                    because: $"the service may have at most {MaxInFlight} datagrams in flight, and each waiting piece of work keeps " +
-                             $"what it was given alive; {story} (hints: {Hints})");
+                    because: $"the service may have at most {MaxInFlight} datagrams in flight however long the store stalls, and " +
+                             "each piece of work waiting for the store keeps its datagram alive");
             }
 
             // 2. The store comes back: everything received must end up stored, rejected or counted as dropped.
@@ -104,9 +134,9 @@ public sealed class LogIngestServiceTests
             var lost = after.InFlight;
             if (lost != 0)
             {
-                Assert.Fail($"{lost:N0} of the {after.Received:N0} datagrams the service received were never accounted for ({after}). " +
-                            "Every datagram taken off the socket must end stored, rejected as malformed, or counted as dropped: " +
-                            $"a datagram lost without a trace is a log line nobody will ever look for (hints: {Hints})");
+                Assert.Fail($"{lost:N0} of the {after.Received:N0} datagrams the service received were never accounted for ({after}), " +
+                            "20 seconds after the store came back. Every datagram taken off the socket must end stored, rejected " +
+                            "as malformed, or counted as dropped: a datagram lost without a trace is a log line nobody will ever look for.");
             }
 
             CheckStored(store, after, sent);
@@ -114,20 +144,21 @@ public sealed class LogIngestServiceTests
             // 3. Malformed lines are part of normal traffic: rejecting one must not cost an exception.
             if (thrown.Count > 0)
             {
-                Leak.Fail($"{thrown.Count:N0} exceptions thrown in {Service.GetName().Name} while it rejected {after.Rejected:N0} malformed lines, expected none",
+                Leak.Fail($"{thrown.Count:N0} exceptions thrown in {Service.GetName().Name} to reject {after.Rejected:N0} malformed lines " +
+                          $"of a burst of {after.Received:N0} datagrams, expected none",
                     details: $"First one: {thrown.First}",
                     because: "a malformed line is expected traffic, not an exceptional event: every throw allocates the exception and " +
-                             "captures its stack trace, so a burst of bad lines becomes a burst of garbage on top of the work itself " +
-                             $"(hints: {Hints})");
+                             "captures its stack trace, so a burst of bad lines becomes a burst of garbage on top of the work itself");
             }
 
             // 4. After the burst: nothing left behind.
+            var dealtWith = $"a burst of {after.Received:N0} datagrams, all of them dealt with once the store came back ({after})";
             Heap.Check(heap =>
             {
-                heap.Should().HaveAtMost(MaxInFlight).LiveInstancesOf<PacketBuffer>(
-                    because: $"every datagram of the burst has been dealt with ({after}) (hints: {Hints})");
-                heap.Should().HaveNoLingeringWorkFrom(Service, baseline,
-                    because: $"every datagram of the burst has been dealt with ({after}), so no work started for one may still be pending (hints: {Hints})");
+                heap.Should().After(dealtWith).HaveAtMost(MaxInFlight).LiveInstancesOf<PacketBuffer>(
+                    because: "a datagram's buffer must be let go, or given back for reuse, once its line is stored or rejected");
+                heap.Should().After(dealtWith).HaveNoLingeringWorkFrom(Service, baseline,
+                    because: "no work started for a datagram may still be pending once every datagram has been dealt with");
             });
         }
         finally
@@ -140,15 +171,22 @@ public sealed class LogIngestServiceTests
     /// <summary>Every record stored is one of the well-formed lines sent, stored once and with its own fields.</summary>
     private static void CheckStored(TestLogStore store, IngestCounts counts, int sent)
     {
-        var sequences = store.Records.Select(LogTraffic.SequenceOf).ToList();
-        store.Records.Should().HaveCount((int)counts.Stored, "the service counts as stored exactly what it appended to the store");
-        sequences.Should().OnlyHaveUniqueItems("a datagram is stored once")
-            .And.OnlyContain(n => n >= 0 && n < sent && !LogTraffic.IsMalformed(n), "only well-formed lines that were sent can be stored");
-        store.Records.Where(r => r != LogTraffic.Expected(LogTraffic.SequenceOf(r)))
-            .Should().BeEmpty("each line must be stored with its own fields");
+        using (new AssertionScope($"the records in the log store after the burst ({counts})"))
+        {
+            store.Records.Should().HaveCount((int)counts.Stored, "the service must count as stored exactly what it appended to the store");
+            store.Records.Select(LogTraffic.SequenceOf).Should().OnlyHaveUniqueItems("a datagram is stored once")
+                .And.OnlyContain(n => n >= 0 && n < sent && !LogTraffic.IsMalformed(n), "only well-formed lines that were sent can be stored");
+            store.Records.Where(r => r != LogTraffic.Expected(LogTraffic.SequenceOf(r)))
+                .Should().BeEmpty("each line must be stored with its own fields");
+        }
+
         if (counts.Received == sent && counts.Dropped == 0)
         {
-            counts.Rejected.Should().Be(LogTraffic.MalformedIn(sent), "every datagram sent was received and none dropped, so every malformed one must be rejected");
+            using (new AssertionScope("the malformed lines the service rejected"))
+            {
+                counts.Rejected.Should().Be(LogTraffic.MalformedIn(sent),
+                    "every datagram sent was received and none was dropped, so every malformed one must be rejected");
+            }
         }
     }
 

@@ -8,6 +8,8 @@ namespace NotebookKit;
 /// a growth run or a test run of the same build gives the same answer twice, so the second client waits for the
 /// first one's and reads it. Only when the environment variable <c>NOTEBOOKKIT_RUN_CACHE</c> names a folder; a
 /// learner's notebook never reads a cache. The key holds the build's time stamp, so a rebuilt kata runs again.
+/// The verification also stores here the results of the katas' test runs it has just made with the same build and the
+/// same command as <see cref="Shell.RunTests"/> ("test-&lt;kata&gt;-&lt;katas|solutions&gt;-&lt;ticks&gt;.json").
 /// </summary>
 internal static class RunCache
 {

@@ -1,88 +1,84 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using System.Xml.Linq;
 
 namespace NotebookKit;
 
-/// <summary>Turns the console output of <c>dotnet test</c> into a short, stable summary (no timings, no stack traces).</summary>
+/// <summary>Turns xunit's XML results into a short, stable summary (no timings, no stack traces).</summary>
 internal static partial class TestSummary
 {
-    public static string Summarize(string command, string output, int exitCode, bool timedOut)
+    /// <summary>What the cache holds for a run that was stopped, in place of the XML it never wrote.</summary>
+    public const string TimedOut = "timed-out";
+
+    /// <summary>What the cache holds for a run that wrote no results: its exit code and the end of its output.</summary>
+    public static string NoResults(int exitCode, string output) =>
+        $"no-results {exitCode}{Environment.NewLine}{string.Join(Environment.NewLine, output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).TakeLast(15))}";
+
+    public static string BuildFailed(string header, string output)
     {
-        var lines = output.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
-        var text = new StringBuilder().AppendLine("$ " + command);
-        var results = 0;
-        var reports = new List<(string Name, string Text)>();
-        for (var i = 0; i < lines.Length; i++)
+        var lines = output.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        var errors = lines.Where(l => l.Contains(": error ", StringComparison.Ordinal)).Distinct().Take(10).ToArray();
+        var text = new StringBuilder().AppendLine(header).AppendLine("The build failed, so no test ran:");
+        foreach (var line in errors.Length > 0 ? errors : lines.TakeLast(15))
         {
-            var result = TestResult().Match(lines[i]);
-            if (!result.Success)
-            {
-                continue;
-            }
-
-            results++;
-            var name = ShortName(result.Groups["name"].Value);
-            var report = new StringBuilder().AppendLine($"  {result.Groups["outcome"].Value,-7} {name}");
-            if (result.Groups["outcome"].Value == "Failed")
-            {
-                foreach (var message in FailureMessage(lines, i))
-                {
-                    report.AppendLine("          " + message);
-                }
-            }
-
-            reports.Add((name, report.ToString()));
-        }
-
-        // Tests run in an order of the framework's choosing: sort them so that the same run prints the same summary.
-        foreach (var (_, report) in reports.OrderBy(r => r.Name, StringComparer.Ordinal))
-        {
-            text.Append(report);
-        }
-
-        if (results > 0)
-        {
-            var outcomes = lines.Select(l => TestResult().Match(l)).Where(m => m.Success).Select(m => m.Groups["outcome"].Value).ToArray();
-            text.AppendLine($"{(exitCode == 0 && !timedOut ? "Passed!" : "Failed!")} Total: {outcomes.Length}, "
-                + $"Passed: {outcomes.Count(o => o == "Passed")}, Failed: {outcomes.Count(o => o == "Failed")}, Skipped: {outcomes.Count(o => o == "Skipped")}");
-        }
-
-        if (timedOut)
-        {
-            text.AppendLine("The test run was stopped: it was still running after 10 minutes.");
-        }
-        else if (results == 0)
-        {
-            // No test ran: most likely a build error. Show the errors, or the end of the output.
-            var errors = lines.Where(l => l.Contains(": error ", StringComparison.Ordinal)).Distinct().Take(10).ToArray();
-            text.AppendLine(exitCode == 0 ? "No test matched the filter." : "No test ran. The end of the output:");
-            foreach (var line in errors.Length > 0 ? errors : lines.Where(l => l.Trim().Length > 0).TakeLast(15))
-            {
-                text.AppendLine("  " + line.Trim());
-            }
+            text.AppendLine("  " + line);
         }
 
         return text.ToString().TrimEnd();
     }
 
-    /// <summary>The message of the failure reported at line <paramref name="at"/>: from "Error Message:" to "Stack Trace:".</summary>
-    private static IEnumerable<string> FailureMessage(string[] lines, int at)
+    public static string Summarize(string header, string results)
     {
-        var j = Array.FindIndex(lines, at + 1, l => l.Trim() == "Error Message:");
-        if (j < 0)
+        var text = new StringBuilder().AppendLine(header);
+        if (results == TimedOut)
         {
-            yield break;
+            return text.Append("The test run was stopped: it was still running after 10 minutes.").ToString();
         }
 
-        for (j++; j < lines.Length && lines[j].Trim() is not ("Stack Trace:" or "Standard Output Messages:") && !TestResult().IsMatch(lines[j]); j++)
+        if (results.StartsWith("no-results ", StringComparison.Ordinal))
         {
-            var message = ExceptionPrefix().Replace(lines[j].Trim(), "");
-            if (message.Length > 0)
+            var lines = results.Split(Environment.NewLine);
+            text.AppendLine($"The test run wrote no results (exit code {lines[0]["no-results ".Length..]}). The end of its output:");
+            foreach (var line in lines.Skip(1))
             {
-                yield return message;
+                text.AppendLine("  " + line.Trim());
+            }
+
+            return text.ToString().TrimEnd();
+        }
+
+        var tests = XDocument.Parse(results).Descendants("test")
+            .Select(t => (Name: ShortName(t.Attribute("name")?.Value ?? "?"), Outcome: Outcome(t.Attribute("result")?.Value),
+                Message: t.Element("failure")?.Element("message")?.Value ?? ""))
+            .OrderBy(t => t.Name, StringComparer.Ordinal) // the framework runs tests in an order of its choosing
+            .ToArray();
+        foreach (var (name, outcome, message) in tests)
+        {
+            text.AppendLine($"  {outcome,-7} {name}");
+            if (outcome == "Failed")
+            {
+                foreach (var line in ExceptionPrefix().Replace(message.Trim(), "").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0))
+                {
+                    text.AppendLine("          " + line);
+                }
             }
         }
+
+        var failed = tests.Count(t => t.Outcome == "Failed");
+        text.Append(tests.Length == 0
+            ? "No test ran."
+            : $"{(failed == 0 ? "Passed!" : "Failed!")} Total: {tests.Length}, Passed: {tests.Count(t => t.Outcome == "Passed")}, "
+              + $"Failed: {failed}, Skipped: {tests.Count(t => t.Outcome == "Skipped")}");
+        return text.ToString();
     }
+
+    private static string Outcome(string? result) => result switch
+    {
+        "Pass" => "Passed",
+        "Fail" => "Failed",
+        "Skip" => "Skipped",
+        _ => result ?? "?",
+    };
 
     /// <summary><c>UnboundedCaches.Tests.ReportServiceTests.Returns_html</c> → <c>ReportServiceTests.Returns_html</c>.</summary>
     private static string ShortName(string fullName)
@@ -91,9 +87,7 @@ internal static partial class TestSummary
         return parts.Length >= 2 ? string.Join('.', parts[^2..]) + fullName[fullName.Split('(')[0].Length..] : fullName;
     }
 
-    [GeneratedRegex(@"^\s+(?<outcome>Passed|Failed|Skipped)\s+(?<name>\S.*?)\s+\[[^\]]*\]\s*$")]
-    private static partial Regex TestResult();
-
-    [GeneratedRegex(@"^[\w.]+(Exception|Error)\s*:\s*")]
+    // xunit writes "<exception type> : <message>" for an exception that is not an assertion's own.
+    [GeneratedRegex(@"^[\w.`+]+(Exception|Error)\s*:\s*")]
     private static partial Regex ExceptionPrefix();
 }

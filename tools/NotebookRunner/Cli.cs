@@ -66,15 +66,61 @@ public static class Cli
             return UsageError;
         }
 
+        if (paths.Count == 1)
+        {
+            return await RunNotebookAsync(paths[0], write, timeout, output, error, color);
+        }
+
+        // Several notebooks: each in a process of its own, as an editor gives each notebook a kernel process of its own.
+        // In one process, a notebook's figures (heap size, timers, a dump's object count) would include what the
+        // notebooks before it left behind.
         foreach (var path in paths)
         {
-            var code = await RunNotebookAsync(path, write, timeout, output, error, color);
+            string[] options = [.. write ? ["--write"] : Array.Empty<string>(), "--cell-timeout", timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture), path];
+            var code = await RunInChildAsync(options, output, error);
             if (code != Success)
             {
                 return code;
             }
         }
         return Success;
+    }
+
+    private static async Task<int> RunInChildAsync(string[] options, TextWriter output, TextWriter error)
+    {
+        var host = Environment.ProcessPath ?? "dotnet";
+        var start = new System.Diagnostics.ProcessStartInfo(host)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            start.ArgumentList.Add("exec");
+            start.ArgumentList.Add(typeof(Cli).Assembly.Location);
+        }
+        foreach (var option in options)
+        {
+            start.ArgumentList.Add(option);
+        }
+        using var child = System.Diagnostics.Process.Start(start)!;
+        var copyOut = CopyAsync(child.StandardOutput, output);
+        var copyError = CopyAsync(child.StandardError, error);
+        await child.WaitForExitAsync();
+        await Task.WhenAll(copyOut, copyError);
+        return child.ExitCode;
+
+        static async Task CopyAsync(StreamReader from, TextWriter to)
+        {
+            while (await from.ReadLineAsync() is { } line)
+            {
+                lock (to)
+                {
+                    to.WriteLine(line);
+                }
+            }
+        }
     }
 
     private static async Task<int> RunNotebookAsync(

@@ -7,6 +7,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
 using BenchmarkDotNet.Order;
 using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Toolchains.InProcess.NoEmit;
 
 namespace Workshop.Benchmarks.Suite;
 
@@ -23,13 +24,20 @@ public sealed class FlavourIndependentAttribute : Attribute;
 /// </summary>
 public static class SuiteConfig
 {
-    public static IConfig Create(Job baseJob, string artifacts, bool quiet)
-    {
-        var leaky = baseJob.WithId("Leaky");
-        var @fixed = baseJob.WithArguments([new MsBuildArgument("/p:UseSolutions=true")]).WithId("Fixed");
+    public static IConfig Create(Job baseJob, string artifacts, bool quiet) =>
+        Create([baseJob.WithId("Leaky"), baseJob.WithArguments([new MsBuildArgument("/p:UseSolutions=true")]).WithId("Fixed")], artifacts, quiet);
 
+    /// <summary>
+    /// The smoke run's configuration: every benchmark once (<c>Job.Dry</c>), in this process, under the one job of this
+    /// build's flavour. It checks that each benchmark runs in both builds, not how fast: run it from each build.
+    /// </summary>
+    public static IConfig CreateSmoke(string artifacts) =>
+        Create([Job.Dry.WithToolchain(InProcessNoEmitToolchain.Instance).WithId(Flavour.JobName)], artifacts, quiet: true);
+
+    private static IConfig Create(Job[] jobs, string artifacts, bool quiet)
+    {
         var config = ManualConfig.CreateEmpty()
-            .AddJob(leaky, @fixed)
+            .AddJob(jobs)
             .AddDiagnoser(MemoryDiagnoser.Default)
             .AddColumnProvider(DefaultColumnProviders.Descriptor, DefaultColumnProviders.Job, DefaultColumnProviders.Params)
             .AddColumn(StatisticColumn.Mean, StatisticColumn.Error, StatisticColumn.StdDev, StatisticColumn.Median)
