@@ -7,7 +7,7 @@ namespace HeapAssert;
 /// Objects are stored in the order a breadth-first walk from the GC roots reached them, so the first object
 /// of any set is the one with the shortest retention path.
 /// </summary>
-internal sealed class SnapshotData
+internal sealed record SnapshotData
 {
     public required ulong[] TypeMethodTables { get; init; }
     public required string[] TypeNames { get; init; }
@@ -71,55 +71,13 @@ internal sealed class SnapshotData
     };
 
     /// <summary>The same snapshot with more left out (a stack walk the helper was told to skip).</summary>
-    public SnapshotData WithLeftOut(IEnumerable<string> more) => new()
-    {
-        TypeMethodTables = TypeMethodTables,
-        TypeNames = TypeNames,
-        TypeModules = TypeModules,
-        ObjectAddresses = ObjectAddresses,
-        ObjectTypes = ObjectTypes,
-        ObjectSizes = ObjectSizes,
-        ObjectParents = ObjectParents,
-        Roots = Roots,
-        PendingAsync = PendingAsync,
-        Threads = Threads,
-        LeftOut = [.. more, .. LeftOut],
-        Timings = Timings,
-    };
+    public SnapshotData WithLeftOut(IEnumerable<string> more) => this with { LeftOut = [.. more, .. LeftOut] };
 
     /// <summary>The same snapshot without the objects' addresses, which only the dotMemory-style API needs.</summary>
-    public SnapshotData WithoutAddresses() => new()
-    {
-        TypeMethodTables = TypeMethodTables,
-        TypeNames = TypeNames,
-        TypeModules = TypeModules,
-        ObjectAddresses = [],
-        ObjectTypes = ObjectTypes,
-        ObjectSizes = ObjectSizes,
-        ObjectParents = ObjectParents,
-        Roots = Roots,
-        PendingAsync = PendingAsync,
-        Threads = Threads,
-        LeftOut = LeftOut,
-        Timings = Timings,
-    };
+    public SnapshotData WithoutAddresses() => this with { ObjectAddresses = [] };
 
     /// <summary>The same snapshot with more steps timed.</summary>
-    public SnapshotData WithTimings(IEnumerable<Timing> more) => new()
-    {
-        TypeMethodTables = TypeMethodTables,
-        TypeNames = TypeNames,
-        TypeModules = TypeModules,
-        ObjectAddresses = ObjectAddresses,
-        ObjectTypes = ObjectTypes,
-        ObjectSizes = ObjectSizes,
-        ObjectParents = ObjectParents,
-        Roots = Roots,
-        PendingAsync = PendingAsync,
-        Threads = Threads,
-        LeftOut = LeftOut,
-        Timings = [.. Timings, .. more],
-    };
+    public SnapshotData WithTimings(IEnumerable<Timing> more) => this with { Timings = [.. Timings, .. more] };
 
     // Object arrays are large (one entry per live object): they travel as raw bytes, not one number at a time.
     private static void WriteNumbers<T>(BinaryWriter w, T[] items) where T : unmanaged
