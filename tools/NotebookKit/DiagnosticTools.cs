@@ -77,6 +77,34 @@ public static partial class DiagnosticTools
     }
 
     /// <summary>
+    /// <c>dotnet-counters collect</c> on <paramref name="processId"/> with the <c>System.Net.Http</c> and
+    /// <c>System.Runtime</c> counters for <paramref name="duration"/>, while <paramref name="during"/> (if given) runs in
+    /// this process once the tool has had time to start; returns, at each one-second sample, the HTTP client's
+    /// connections by state (<c>http.client.open_connections</c>: active, checked out by a request, and idle, back in the
+    /// pool), the requests in flight (<c>http.client.active_requests</c>), the median time a request waited for a
+    /// connection (<c>http.client.request.time_in_queue</c>, when requests were queued in that second) and the garbage
+    /// collections. Connections and requests are summed over every server the process talks to.
+    /// </summary>
+    public static ToolRun HttpCounters(int processId, TimeSpan duration, Func<Task>? during = null)
+    {
+        using var folder = new TempFolder();
+        var csv = Path.Combine(folder.Path, "counters.csv");
+        var span = duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture);
+        const string Counters = "System.Net.Http,System.Runtime";
+        var command = $"dotnet dotnet-counters collect -p {processId} --counters {Counters} --duration {span} --format csv -o counters.csv";
+        var tool = Task.Run(() => Shell.Execute("dotnet", $"tool run dotnet-counters collect -p {processId} --counters {Counters} --duration {span} --format csv -o \"{csv}\"", s_limit));
+        tool.Wait(s_toolStartup);
+        during?.Invoke().GetAwaiter().GetResult();
+        var result = tool.GetAwaiter().GetResult();
+        if (result.ExitCode != 0 || !File.Exists(csv))
+        {
+            return Failed(command, result);
+        }
+
+        return new ToolRun("$ " + command, HttpCounterTable(File.ReadAllLines(csv)));
+    }
+
+    /// <summary>
     /// <c>dotnet-gcdump collect</c> on <paramref name="processId"/>, then <c>dotnet-gcdump report</c>: the header, the
     /// <paramref name="top"/> largest types, and the rows of <paramref name="types"/>: a plain name such as
     /// <c>GrpcChannel</c> matches that type (by full or short name); a name with <c>+</c> or <c>&lt;</c> in it, such as
@@ -235,6 +263,46 @@ public static partial class DiagnosticTools
 
         return text.ToString().TrimEnd();
     }
+
+    private static string HttpCounterTable(string[] csv)
+    {
+        // Timestamp,Provider,Counter Name,Counter Type,Mean/Increment; a counter name carries its tags in brackets.
+        var samples = csv.Skip(1)
+            .Select(line => line.Split(','))
+            .Where(cells => cells.Length >= 5)
+            .GroupBy(cells => cells[0])
+            .Select(group => group.GroupBy(c => c[2]).ToDictionary(c => c.Key, c => Number(c.Last()[4])))
+            .Where(values => values.Keys.Any(k => k.StartsWith("http.client.", StringComparison.Ordinal)))
+            .ToArray();
+        if (samples.Length == 0)
+        {
+            return "(no HTTP client counters were published during the collection: did this process make any HTTP request?)"
+                + Environment.NewLine + string.Join(Environment.NewLine, csv.Take(8));
+        }
+
+        static double Sum(Dictionary<string, double> values, string counter, string tag = "") =>
+            values.Where(v => v.Key.StartsWith(counter, StringComparison.Ordinal) && v.Key.Contains(tag, StringComparison.Ordinal)).Sum(v => v.Value);
+
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"{"second",6}  {"active conns",12}  {"idle conns",10}  {"requests",8}  {"queued p50",10}  {"GCs",4}");
+        for (var i = 0; i < samples.Length; i++)
+        {
+            var values = samples[i];
+            var queued = values.Where(v => v.Key.StartsWith("http.client.request.time_in_queue", StringComparison.Ordinal)
+                                           && v.Key.Contains("Percentile=50", StringComparison.Ordinal)).ToArray();
+            var queue = queued.Length == 0 ? "" : $"{queued.Max(v => v.Value) * 1000:N0} ms";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"{i + 1,6}  {Sum(values, "http.client.open_connections", "http.connection.state=active"),12:N0}  " +
+                $"{Sum(values, "http.client.open_connections", "http.connection.state=idle"),10:N0}  " +
+                $"{Sum(values, "http.client.active_requests"),8:N0}  {queue,10}  {Sum(values, "dotnet.gc.collections"),4:N0}");
+        }
+
+        return text.ToString().TrimEnd();
+    }
+
+    private static double Number(string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : 0;
 
     private static string Pretty(string value, bool bytes) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)

@@ -46,10 +46,11 @@ public abstract class GrowthWorkload : IAsyncDisposable
         "06-listeners-never-unregistered" => new ListenersNeverUnregisteredGrowth(),
         "07-thread-local-state" => new ThreadLocalStateGrowth(),
         "08-task-per-datagram" => new TaskPerDatagramGrowth(),
+        "09-connection-pool-run-dry" => new ConnectionPoolRunDryGrowth(),
         _ => throw new ArgumentException(
             $"Unknown kata \"{kata}\". Use one of: 01-disposal-in-loops, 02-double-channel-writes, "
             + "03-undisposed-grpc-clients, 04-unbounded-caches, 05-lingering-tasks, 06-listeners-never-unregistered, "
-            + "07-thread-local-state, 08-task-per-datagram."),
+            + "07-thread-local-state, 08-task-per-datagram, 09-connection-pool-run-dry."),
     };
 
     /// <summary>Sums the live objects of every type whose name <paramref name="matches"/>.</summary>
