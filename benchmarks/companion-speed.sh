@@ -2,7 +2,8 @@
 # From a saved edit to the verdict on screen, for one kata, warm: the companion's `watch` beside the plain
 # `dotnet test tests/<Project>.Tests` loop, in the same run.
 #
-#   flock /tmp/memtests.lock benchmarks/companion-speed.sh [kata] [rounds]     (defaults: 02, 10)
+#   flock -o /tmp/memtests.lock benchmarks/companion-speed.sh [kata] [rounds]     (defaults: 02, 10)
+#   (-o: the compiler server that the builds start must not inherit, and keep, the lock)
 #
 # Each round saves an edit to the kata and times it until the verdict: the odd rounds save the fix (the solution's files
 # copied over the kata's, which `diff -r` says is only the fix), the even ones put the kata back from git. So half the
@@ -161,7 +162,7 @@ out=benchmarks/results/CompanionSpeed.md
 {
   echo "# The companion's speed: from a saved edit to the verdict"
   echo
-  echo "Measured by \`benchmarks/companion-speed.sh $id $rounds\` (run under \`flock /tmp/memtests.lock\`), $started."
+  echo "Measured by \`benchmarks/companion-speed.sh $id $rounds\` (run under \`flock -o /tmp/memtests.lock\`), $started."
   echo
   echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); .NET SDK $(dotnet --version)."
   echo "- Load average (1, 5, 15 min) at the start: $load_start; halfway: $load_middle; at the end: $load_end."
