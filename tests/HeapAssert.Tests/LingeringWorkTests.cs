@@ -80,6 +80,29 @@ public sealed class LingeringWorkTests
     }
 
     [Fact]
+    public void Reads_the_state_machines_of_optimized_code_where_they_are_structs_inside_their_box()
+    {
+        // A Release build (the runtime's own libraries are one) keeps an async method's state machine as a struct inside
+        // its box; a Debug build, like this test assembly's, as a class the box points to.
+        var stream = new StalledStream();
+        using var reader = new StreamReader(stream);
+        var reading = reader.ReadToEndAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            var pending = Heap.Snapshot().PendingAsyncMethods(typeof(StreamReader).Assembly);
+
+            pending.Should().Contain(p => p.Method == "StreamReader.ReadToEndAsyncInternal" && p.Awaiting == "StreamReader.ReadBufferAsync (async)");
+            pending.Should().Contain(p => p.Method == "StreamReader.ReadBufferAsync"
+                                          && p.Awaiting == "a Task<Int32> nobody completes (TaskCompletionSource, Task.Run, ...)");
+        }
+        finally
+        {
+            stream.Finish();
+            SpinWait.SpinUntil(() => reading.IsCompleted, TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Fact]
     public void The_baseline_and_the_ignore_list_leave_out_known_long_lived_work()
     {
         using var stop = new CancellationTokenSource();
@@ -146,6 +169,38 @@ public sealed class LingeringWorkTests
     }
 
     private static async Task AwaitOther(Poller poller) => await poller.WaitForeverAsync();
+
+    /// <summary>A stream whose reads wait until <see cref="Finish"/>, and then find its end.</summary>
+    private sealed class StalledStream : Stream
+    {
+        private readonly TaskCompletionSource<int> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Finish() => _end.TrySetResult(0);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => new(_end.Task);
+
+        public override int Read(byte[] buffer, int offset, int count) => _end.Task.GetAwaiter().GetResult();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void BlockOn(ManualResetEventSlim gate) => gate.Wait();

@@ -200,6 +200,84 @@ internal sealed record TypeFacts(
 
     /// <summary>Its thread-static fields that hold references, once looked up; empty when it has none.</summary>
     public ThreadStaticField[]? ThreadStatics { get; set; }
+
+    /// <summary>For an async method's box: where it keeps its flags and its state machine, once looked up.</summary>
+    public BoxShape? Box { get; set; }
+
+    /// <summary>For an async method's state machine (a class in Debug builds): where it keeps its state and awaiters, once looked up.</summary>
+    public StateMachineShape? StateMachine { get; set; }
+}
+
+/// <summary>
+/// Where an async method's box (<c>AsyncStateMachineBox&lt;TResult, TStateMachine&gt;</c>) keeps its task flags and its state
+/// machine, as offsets from the box's address; <see cref="Inline"/> when the state machine is a struct stored in the box.
+/// </summary>
+internal sealed record BoxShape(int FlagsOffset, int StateMachineOffset, StateMachineShape? Inline)
+{
+    /// <summary>A box whose state machine cannot be found (the runtime's layout changed, or its type cannot be read).</summary>
+    public static readonly BoxShape Unreadable = new(-1, -1, null);
+
+    public static BoxShape Learn(ClrType? box)
+    {
+        var machine = box?.GetFieldByName("StateMachine");
+        if (machine?.Type is null)
+        {
+            return Unreadable;
+        }
+
+        var flags = box!.GetFieldByName("m_stateFlags");
+        return new BoxShape(flags is null ? -1 : Offset(flags, interior: false), Offset(machine, interior: false),
+            machine.IsValueType ? StateMachineShape.Learn(machine.Type, interior: true) : null);
+    }
+
+    /// <summary>Where <paramref name="field"/> is, from the address of its container (an object, or a struct's first field).</summary>
+    public static int Offset(ClrInstanceField field, bool interior)
+    {
+        const ulong container = 0x10000;
+        return (int)(field.GetAddress(container, interior) - container);
+    }
+}
+
+/// <summary>
+/// An async method's state machine: its name and assembly, where it keeps its state (<c>&lt;&gt;1__state</c>, -1 when it has
+/// none) and where its awaiters keep the references to what they await, in field order.
+/// </summary>
+internal sealed record StateMachineShape(string? Name, string Module, int StateOffset, int[] AwaiterReferences)
+{
+    public static StateMachineShape Learn(ClrType? type, bool interior)
+    {
+        if (type?.Name is null)
+        {
+            return new StateMachineShape(null, "", -1, []);
+        }
+
+        var state = type.GetFieldByName("<>1__state");
+        var references = new List<int>();
+        foreach (var awaiter in type.Fields.Where(f => f.Name?.StartsWith("<>u__", StringComparison.Ordinal) == true))
+        {
+            References(awaiter, 0, interior, depth: 0, references);
+        }
+
+        return new StateMachineShape(type.Name, Facts.ModuleName(type.Module), state is null ? -1 : BoxShape.Offset(state, interior), [.. references]);
+    }
+
+    // An awaiter is a reference or a struct (TaskAwaiter, ValueTaskAwaiter, ConfiguredTaskAwaiter, ...) that holds what is
+    // awaited somewhere inside it: every reference slot in it, depth first, in field order; the first non-null one is it.
+    private static void References(ClrInstanceField field, int container, bool interior, int depth, List<int> into)
+    {
+        var at = container + BoxShape.Offset(field, interior);
+        if (field.IsObjectReference)
+        {
+            into.Add(at);
+        }
+        else if (field.IsValueType && depth <= 3 && field.Type is not null)
+        {
+            foreach (var inner in field.Type.Fields)
+            {
+                References(inner, at, interior: true, depth + 1, into);
+            }
+        }
+    }
 }
 
 /// <summary>A reference-type static field and, once its type is initialized, the address of its slot (which never moves).</summary>

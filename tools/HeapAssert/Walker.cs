@@ -37,7 +37,7 @@ internal sealed class Walker
     private readonly List<long> _sizes = new(s_lastCount);
     private readonly List<int> _parents = new(s_lastCount);
     private readonly List<string> _roots = [];
-    private readonly List<(ulong Address, int Index)> _boxes = [];
+    private readonly List<(ulong Address, ulong MethodTable, int Index)> _boxes = [];
     private readonly List<ulong> _threadStaticTypes = [];
     private int _unreadable;
     private Layout? _lastLayout;
@@ -190,7 +190,7 @@ internal sealed class Walker
             ObjectSizes = [.. _sizes],
             ObjectParents = [.. _parents],
             Roots = [.. _roots],
-            PendingAsync = [.. _boxes.Select(b => DescribePending(_heap.GetObject(b.Address), b.Index)).OfType<PendingBox>()],
+            PendingAsync = [.. _boxes.Select(b => DescribePending(b.Address, b.MethodTable, b.Index)).OfType<PendingBox>()],
             Threads = [.. threads],
             LeftOut = leftOut,
         };
@@ -350,7 +350,7 @@ internal sealed class Walker
         _parents.Add(parent);
         if (layout.IsBox)
         {
-            _boxes.Add((address, index));
+            _boxes.Add((address, layout.MethodTable, index));
         }
 
         return true;
@@ -511,79 +511,59 @@ internal sealed class Walker
         }
     }
 
-    private static PendingBox? DescribePending(ClrObject box, int objectIndex)
+    // A pending async method, read straight from memory: where a box type keeps its flags and its state machine, and where
+    // a state machine keeps its state and what it awaits, is learned once per type (see Facts); each box is then a few reads.
+    private PendingBox? DescribePending(ulong box, ulong methodTable, int objectIndex)
     {
-        if (box.Type is null || (box.TryReadField<int>("m_stateFlags", out var flags) && (flags & TaskCompletedMask) != 0))
+        if (_facts.Type(methodTable, _heap, _memory) is not { } boxType)
         {
             return null;
         }
 
-        var field = box.Type.GetFieldByName("StateMachine");
-        if (field?.Type is null)
+        var shape = boxType.Box ??= BoxShape.Learn(_heap.GetTypeByMethodTable(methodTable));
+        if (shape.StateMachineOffset < 0
+            || (shape.FlagsOffset >= 0 && _memory.Read(box + (ulong)shape.FlagsOffset, out int flags) && (flags & TaskCompletedMask) != 0))
         {
             return null;
         }
 
         // Release builds make the state machine a struct stored inside the box; Debug builds make it a class.
-        ClrType? smType;
-        ulong smAddress;
-        bool interior;
-        if (field.IsValueType)
+        ulong stateMachine;
+        StateMachineShape machine;
+        if (shape.Inline is { } inline)
         {
-            var sm = field.ReadStruct(box.Address, interior: false);
-            (smType, smAddress, interior) = (sm.Type, sm.Address, true);
+            (stateMachine, machine) = (box + (ulong)shape.StateMachineOffset, inline);
+        }
+        else if (_memory.ReadPointer(box + (ulong)shape.StateMachineOffset, out stateMachine) && stateMachine != 0
+                 && _memory.ReadPointer(stateMachine, out var machineTable)
+                 && _facts.Type(machineTable & ~3UL, _heap, _memory) is { } machineType)
+        {
+            machine = machineType.StateMachine ??= StateMachineShape.Learn(_heap.GetTypeByMethodTable(machineTable & ~3UL), interior: false);
         }
         else
-        {
-            var sm = field.ReadObject(box.Address, interior: false);
-            (smType, smAddress, interior) = (sm.Type, sm.Address, false);
-        }
-
-        if (smType?.Name is null || smAddress == 0)
         {
             return null;
         }
 
-        var state = smType.GetFieldByName("<>1__state")?.Read<int>(smAddress, interior) ?? -1;
-        var awaiting = "";
-        foreach (var awaiter in smType.Fields.Where(f => f.Name?.StartsWith("<>u__", StringComparison.Ordinal) == true))
+        if (machine.Name is null)
         {
-            var target = FirstReference(awaiter, smAddress, interior, depth: 0);
-            if (target is { } t && t.Type?.Name is { } awaitedName)
+            return null;
+        }
+
+        var state = machine.StateOffset >= 0 && _memory.Read(stateMachine + (ulong)machine.StateOffset, out int value) ? value : -1;
+        var awaiting = "";
+        foreach (var offset in machine.AwaiterReferences)
+        {
+            if (_memory.ReadPointer(stateMachine + (ulong)offset, out var target) && target != 0
+                && _memory.ReadPointer(target, out var targetTable)
+                && _facts.Type(targetTable & ~3UL, _heap, _memory) is { } awaited)
             {
-                awaiting = awaitedName;
+                awaiting = awaited.Name;
                 break;
             }
         }
 
-        return new PendingBox(objectIndex, smType.Name, Facts.ModuleName(smType.Module), state, awaiting);
-    }
-
-    // An awaiter is a struct (TaskAwaiter, ValueTaskAwaiter, ConfiguredTaskAwaiter, ...) that holds what is awaited
-    // somewhere inside it; the first non-null object reference is it.
-    private static ClrObject? FirstReference(ClrInstanceField field, ulong address, bool interior, int depth)
-    {
-        if (field.IsObjectReference)
-        {
-            var obj = field.ReadObject(address, interior);
-            return obj.IsNull || !obj.IsValid ? null : obj;
-        }
-
-        if (!field.IsValueType || depth > 3 || field.Type is null)
-        {
-            return null;
-        }
-
-        var inner = field.ReadStruct(address, interior);
-        foreach (var sub in field.Type.Fields)
-        {
-            if (FirstReference(sub, inner.Address, interior: true, depth + 1) is { } found)
-            {
-                return found;
-            }
-        }
-
-        return null;
+        return new PendingBox(objectIndex, machine.Name, machine.Module, state, awaiting);
     }
 
     private ThreadStack DescribeThread(ClrThread thread)
