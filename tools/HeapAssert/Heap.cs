@@ -29,22 +29,29 @@ public static class Heap
     {
         if ((OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) && Interlocked.Exchange(ref s_prepared, 1) == 0)
         {
-            // A thread of its own: the wait for the helper's first answer must not hold one of the thread pool's few threads.
-            new Thread(ReadOnce) { IsBackground = true, Name = "HeapAssert: starting the helper" }.Start();
+            StartPreparing(AgentClient.Shared);
         }
+    }
 
-        static void ReadOnce()
+    /// <summary>Has <paramref name="client"/> read this process once, on a thread of its own; whatever fails is left for the next snapshot to meet.</summary>
+    internal static Thread StartPreparing(AgentClient client)
+    {
+        // A thread of its own: the wait for the helper's first answer must not hold one of the thread pool's few threads.
+        var thread = new Thread(() =>
         {
             try
             {
-                AgentClient.Shared.Snapshot(SnapshotMethod.Attach);
+                client.Snapshot(SnapshotMethod.Attach);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // Whatever it was (the helper would not start, attaching is refused), the first real snapshot meets it
+                // The helper would not start, attaching is refused, the walk failed: the first real snapshot meets it
                 // again and reports it.
             }
-        }
+        })
+        { IsBackground = true, Name = "HeapAssert: starting the helper" };
+        thread.Start();
+        return thread;
     }
 
     /// <summary>
