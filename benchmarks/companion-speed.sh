@@ -166,7 +166,7 @@ out=benchmarks/results/CompanionSpeed.md
   echo
   echo "- Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); .NET SDK $(dotnet --version)."
   echo "- Load average (1, 5, 15 min) at the start: $load_start; halfway: $load_middle; at the end: $load_end."
-  echo "  Other work ran on the machine at the same time; the lock kept only the memory tests of others out."
+  echo "  The loops' own builds and tests make a load of about 2 to 3 on 2 cores; more means other work shared the machine."
   echo "- Kata $kata, tests \`$(basename "$project" .csproj)\`; $rounds counted rounds after one warm-up round. Each round runs the three"
   echo "  loops one after the other (the watches not in turn are stopped), so they share the machine's load; odd rounds save the"
   echo "  fix (verdict: solved), even rounds put the kata back (verdict: the leak)."
