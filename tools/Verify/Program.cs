@@ -106,12 +106,13 @@ try
         // same build), which the second client to ask reads instead of running them again (NotebookKit's RunCache);
         // a kata's test runs come from the step above, which ran the same build's tests the same way.
         var cache = new Dictionary<string, string> { ["NOTEBOOKKIT_RUN_CACHE"] = notebookRuns };
-        var inRunner = Task.Run(() => Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15), cache));
-        var inRepl = Task.Run(() => RunInRepl(notebook, scratch.FullName, cache));
-        Check(results, $"{name} in the kernel (NotebookRunner)", inRunner.Result,
-            "run it with `dotnet run --project tools/NotebookRunner -- <notebook>` to see the failing cell");
-        Check(results, $"{name} in dotnet repl", inRepl.Result,
-            $"run `cd notebooks && dotnet repl --run {Path.GetFileName(notebook)} --exit-after-run` to see the failing cell");
+        var inRunner = Task.Run(() => Timed(() => Run("dotnet", ["exec", runner, notebook], root, TimeSpan.FromMinutes(15), cache)));
+        var inRepl = Task.Run(() => Timed(() => RunInRepl(notebook, scratch.FullName, cache)));
+        Check(results, $"{name} in the kernel (NotebookRunner)", inRunner.Result.Run,
+            "run it with `dotnet run --project tools/NotebookRunner -- <notebook>` to see the failing cell", inRunner.Result.Took);
+        Check(results, $"{name} in dotnet repl", inRepl.Result.Run,
+            $"run `cd notebooks && dotnet repl --run {Path.GetFileName(notebook)} --exit-after-run` to see the failing cell",
+            $"{inRepl.Result.Took}, at the same time");
     }
 
     if (File.Exists(Path.Combine(slides, "package.json")))
@@ -366,11 +367,19 @@ static (int Code, string Output) Run(string file, string[] args, string workingD
     return (process.ExitCode, (stdout.Result + stderr.Result).Trim());
 }
 
-static void Check(Results results, string name, (int Code, string Output) run, string hint)
+// took: what the step took, when it is not the time since the last step (two steps that ran at the same time).
+static void Check(Results results, string name, (int Code, string Output) run, string hint, string? took = null)
 {
     results.Add(run.Code == 0, name, run.Output);
-    var took = results.Lap();
+    took = results.Lap() is var lap && took is null ? lap : took;
     Console.WriteLine(run.Code == 0 ? $"  {name}: ok ({took})" : $"  {name}: FAILED ({hint}, {took}){Environment.NewLine}{Indent(run.Output)}");
+}
+
+static ((int Code, string Output) Run, string Took) Timed(Func<(int Code, string Output)> step)
+{
+    var clock = Stopwatch.StartNew();
+    var run = step();
+    return (run, $"{clock.Elapsed.TotalSeconds:0} s");
 }
 
 // A committed notebook must carry the outputs of a run: every code cell executed, in order.
