@@ -173,18 +173,6 @@ public sealed class BusyProcessTests
         ran.Should().BeFalse("no assertion may run, let alone pass, without a snapshot");
     }
 
-    [Fact]
-    public void Preparing_the_helper_never_fails_and_leaves_the_cause_to_the_first_snapshot()
-    {
-        using var client = FaultyHelper("walk-throws");
-
-        Heap.StartPreparing(client).Join(TimeSpan.FromSeconds(60)).Should().BeTrue("preparing ends once the helper has answered");
-
-        var act = () => client.Snapshot(SnapshotMethod.Attach);
-        act.Should().Throw<SnapshotUnavailableException>().Which.Message.Should()
-            .StartWith("Heap snapshot unavailable: the helper failed while walking the heap, at each of 8 attempts");
-    }
-
     // The real helper, told to feign a failure that nothing real provokes on demand (see Agent.Fault).
     private static AgentClient FaultyHelper(string fault) => new(Environment.ProcessId,
         (AgentClient.DotnetHost(), [.. HelperHost.ExecArguments(typeof(Heap).Assembly.Location), "--agent", Environment.ProcessId.ToString(), "--fault", fault]));

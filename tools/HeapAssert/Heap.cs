@@ -14,45 +14,6 @@ public enum SnapshotMethod
 public static class Heap
 {
     private static SnapshotMethod? s_preferred;
-    private static int s_prepared;
-
-    /// <summary>
-    /// Starts the snapshot helper in the background and has it read this process once, so that the first snapshot costs
-    /// what the next ones do: the helper's start and its first look at the process's types take most of a second. Call it
-    /// as early as the process allows (a test assembly's module initializer); calling it again does nothing.
-    /// </summary>
-    /// <remarks>
-    /// It reports nothing and never fails: if the heap cannot be read here, the first snapshot a test takes says why.
-    /// Where attaching is not supported it does nothing, since a dump-based snapshot gains little from a head start.
-    /// </remarks>
-    public static void Prepare()
-    {
-        if ((OperatingSystem.IsLinux() || OperatingSystem.IsWindows()) && Interlocked.Exchange(ref s_prepared, 1) == 0)
-        {
-            StartPreparing(AgentClient.Shared);
-        }
-    }
-
-    /// <summary>Has <paramref name="client"/> read this process once, on a thread of its own; whatever fails is left for the next snapshot to meet.</summary>
-    internal static Thread StartPreparing(AgentClient client)
-    {
-        // A thread of its own: the wait for the helper's first answer must not hold one of the thread pool's few threads.
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                client.Snapshot(SnapshotMethod.Attach);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // The helper would not start, attaching is refused, the walk failed: the first real snapshot meets it
-                // again and reports it.
-            }
-        })
-        { IsBackground = true, Name = "HeapAssert: starting the helper" };
-        thread.Start();
-        return thread;
-    }
 
     /// <summary>
     /// Forces a full, blocking GC (finalizers included), then snapshots the heap: every object reachable
