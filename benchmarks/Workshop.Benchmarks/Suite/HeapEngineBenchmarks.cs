@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Jobs;
 using HeapAssert;
 using Microsoft.Diagnostics.Runtime;
 
@@ -16,7 +15,7 @@ namespace Workshop.Benchmarks.Suite;
 /// The process holds 10,000 objects to count plus 100,000 strings in a dictionary, roughly a busy test's heap.
 /// </summary>
 [FlavourIndependent]
-[TenIterations]
+[FullRun(iterations: 10)]
 public class HeapEngineBenchmarks
 {
     private static readonly string s_markerName = typeof(Marker).FullName!;
@@ -144,11 +143,3 @@ public class HeapEngineBenchmarks
 
     internal sealed record Marker(int Id);
 }
-
-/// <summary>
-/// Ten measured iterations in a full run, for a median worth comparing; none added to the smoke run, which checks only
-/// that each benchmark runs (a class's job attributes apply to every job, the smoke run's included).
-/// </summary>
-[AttributeUsage(AttributeTargets.Class)]
-public sealed class TenIterationsAttribute() : JobMutatorConfigBaseAttribute(
-    BenchmarkCommand.Smoke ? Job.Dry : Job.Default.WithIterationCount(10));

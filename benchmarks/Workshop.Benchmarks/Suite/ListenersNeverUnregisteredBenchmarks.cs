@@ -11,7 +11,7 @@ namespace Workshop.Benchmarks.Suite;
 /// and the kata offers no way to empty it, so every iteration starts by emptying it through reflection: each iteration
 /// measures the same 16,000 screens from an empty feed.
 /// </summary>
-[InvocationCount(16)]
+[FullRun(invocations: 16)]
 public class ListenersNeverUnregisteredBenchmarks
 {
     private const int Screens = 1_000;

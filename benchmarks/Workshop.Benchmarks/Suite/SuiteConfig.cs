@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
@@ -17,6 +18,25 @@ namespace Workshop.Benchmarks.Suite;
 /// </summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class FlavourIndependentAttribute : Attribute;
+
+/// <summary>
+/// Job settings for a full run only: measured iterations (for a median worth comparing) or invocations per iteration (for
+/// an operation too short to time alone), 0 for BenchmarkDotNet's choice. The smoke run, which checks only that each
+/// benchmark runs, keeps <c>Job.Dry</c>: one invocation, one iteration. (A class's job attributes apply to every job, the
+/// smoke run's included: a plain <c>[InvocationCount(16)]</c> made kata 06's quadratic leak take 23 s of the smoke run.)
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class FullRunAttribute(int iterations = 0, int invocations = 0)
+    : JobMutatorConfigBaseAttribute(BenchmarkCommand.Smoke ? Job.Dry : Full(iterations, invocations))
+{
+    private static Job Full(int iterations, int invocations)
+    {
+        var job = Job.Default;
+        job = iterations > 0 ? job.WithIterationCount(iterations) : job;
+        // As [InvocationCount(n)] does: no unrolling, so that n need not be a multiple of 16.
+        return invocations > 0 ? job.WithInvocationCount(invocations).WithUnrollFactor(1) : job;
+    }
+}
 
 /// <summary>
 /// The suite's configuration: every benchmark class runs twice, under a "Leaky" job built against katas/ and a "Fixed"
