@@ -12,7 +12,7 @@ namespace Workshop.Benchmarks.Suite;
 /// own, where the fixed client reuses the first one. Stopping the service closes every connection at the end of the
 /// iteration, also those nobody gave back.
 /// </summary>
-[InvocationCount(10)]
+[FullRun(invocations: 10)]
 public class ConnectionPoolRunDryBenchmarks
 {
     private StockServer _server = null!;

@@ -9,7 +9,7 @@ namespace Workshop.Benchmarks.Suite;
 /// runs 32 batches on it, so the leaky runner's stuck workers pile up within an iteration (up to about 290) and are
 /// released with the runner when the next iteration starts: memory stays bounded however long the run.
 /// </summary>
-[InvocationCount(32)]
+[FullRun(invocations: 32)]
 public class DoubleChannelWritesBenchmarks
 {
     private const int Jobs = 100;

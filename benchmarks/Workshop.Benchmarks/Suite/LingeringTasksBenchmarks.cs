@@ -9,7 +9,7 @@ namespace Workshop.Benchmarks.Suite;
 /// disposed. The poll interval is 30 minutes, so a loop the leaky hub leaves behind just waits on its timer (no CPU)
 /// until the benchmark process exits; a fixed number of invocations per iteration keeps their number bounded.
 /// </summary>
-[InvocationCount(64)]
+[FullRun(invocations: 64)]
 public class LingeringTasksBenchmarks
 {
     private const int Subscribers = 20;

@@ -24,6 +24,7 @@ public sealed class FlavourIndependentAttribute : Attribute;
 /// an operation too short to time alone), 0 for BenchmarkDotNet's choice. The smoke run, which checks only that each
 /// benchmark runs, keeps <c>Job.Dry</c>: one invocation, one iteration. (A class's job attributes apply to every job, the
 /// smoke run's included: a plain <c>[InvocationCount(16)]</c> made kata 06's quadratic leak take 23 s of the smoke run.)
+/// Every benchmark class sets its counts with it, none with BenchmarkDotNet's own attributes.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class FullRunAttribute(int iterations = 0, int invocations = 0)

@@ -9,7 +9,7 @@ namespace Workshop.Benchmarks.Suite;
 /// anonymous caller. Each request includes the kata's one-millisecond "database call", which dominates the time; the
 /// point of this class is the allocation per request and what stays alive (the two probe columns).
 /// </summary>
-[InvocationCount(4)]
+[FullRun(invocations: 4)]
 public class ThreadLocalStateBenchmarks
 {
     private const int Requests = 100;

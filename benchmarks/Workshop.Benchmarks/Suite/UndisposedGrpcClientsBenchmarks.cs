@@ -43,7 +43,7 @@ public abstract class SecretManagerIteration
 }
 
 /// <summary>Kata 03: one request through the scheduler proxy (read the signing key over gRPC, sign the job), 100 per iteration.</summary>
-[InvocationCount(100)]
+[FullRun(invocations: 100)]
 public class UndisposedGrpcClientsBenchmarks : SecretManagerIteration
 {
     private SchedulerProxy _proxy = null!;
@@ -70,7 +70,7 @@ public class UndisposedGrpcClientsBenchmarks : SecretManagerIteration
 /// against one channel shared by every call. Independent of the kata flavour, so measured once.
 /// </summary>
 [FlavourIndependent]
-[InvocationCount(100)]
+[FullRun(invocations: 100)]
 public class GrpcClientReuseBenchmarks : SecretManagerIteration
 {
     private static readonly AccessSecretVersionRequest s_request = new() { Name = SecretName };
