@@ -534,11 +534,10 @@ internal sealed class Walker
         {
             (stateMachine, machine) = (box + (ulong)shape.StateMachineOffset, inline);
         }
-        else if (_memory.ReadPointer(box + (ulong)shape.StateMachineOffset, out stateMachine) && stateMachine != 0
-                 && _memory.ReadPointer(stateMachine, out var machineTable)
-                 && _facts.Type(machineTable & ~3UL, _heap, _memory) is { } machineType)
+        else if (_memory.ReadPointer(box + (ulong)shape.StateMachineOffset, out stateMachine)
+                 && TypeOf(stateMachine) is ({ } machineType, var machineTable))
         {
-            machine = machineType.StateMachine ??= StateMachineShape.Learn(_heap.GetTypeByMethodTable(machineTable & ~3UL), interior: false);
+            machine = machineType.StateMachine ??= StateMachineShape.Learn(_heap.GetTypeByMethodTable(machineTable), interior: false);
         }
         else
         {
@@ -554,9 +553,7 @@ internal sealed class Walker
         var awaiting = "";
         foreach (var offset in machine.AwaiterReferences)
         {
-            if (_memory.ReadPointer(stateMachine + (ulong)offset, out var target) && target != 0
-                && _memory.ReadPointer(target, out var targetTable)
-                && _facts.Type(targetTable & ~3UL, _heap, _memory) is { } awaited)
+            if (_memory.ReadPointer(stateMachine + (ulong)offset, out var target) && TypeOf(target) is ({ } awaited, _))
             {
                 awaiting = awaited.Name;
                 break;
@@ -564,6 +561,18 @@ internal sealed class Walker
         }
 
         return new PendingBox(objectIndex, machine.Name, machine.Module, state, awaiting);
+    }
+
+    // The type of the object a reference points to, and its method table; (null, 0) for a null or unreadable reference.
+    private (TypeFacts? Type, ulong MethodTable) TypeOf(ulong reference)
+    {
+        if (reference == 0 || !_memory.ReadPointer(reference, out var header))
+        {
+            return (null, 0);
+        }
+
+        var methodTable = header & ~3UL; // as in Visit: the low bits of the method table pointer are the GC's marks
+        return (_facts.Type(methodTable, _heap, _memory), methodTable);
     }
 
     private ThreadStack DescribeThread(ClrThread thread)

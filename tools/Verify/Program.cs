@@ -371,7 +371,8 @@ static (int Code, string Output) Run(string file, string[] args, string workingD
 static void Check(Results results, string name, (int Code, string Output) run, string hint, string? took = null)
 {
     results.Add(run.Code == 0, name, run.Output);
-    took = results.Lap() is var lap && took is null ? lap : took;
+    var lap = results.Lap();
+    took ??= lap;
     Console.WriteLine(run.Code == 0 ? $"  {name}: ok ({took})" : $"  {name}: FAILED ({hint}, {took}){Environment.NewLine}{Indent(run.Output)}");
 }
 
