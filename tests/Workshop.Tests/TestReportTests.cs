@@ -59,6 +59,18 @@ public sealed class TestReportTests
     }
 
     [Fact]
+    public void A_message_reads_as_the_test_wrote_it_not_as_xunit_escaped_it_for_the_report()
+    {
+        // What xunit v3 4.0.2 writes for a message with quotes, a backslash, a tab, a new line, U+0001, a lone surrogate, and
+        // a backslash followed by "x01" (which must stay as written).
+        const string Escaped = "Leak detected: where Type.Like(\\\"Jobs+<Run>*\\\") a\\\\b \\\"q\\\" \\tx\nnext \\x01 \\xd800 \\\\x01";
+
+        var failure = CheckResult.FromXunitXml(Report(Failing("JobRunnerTests.A", Escaped, memory: true)), At).Failures.Single();
+
+        failure.Message.Should().Be("Leak detected: where Type.Like(\"Jobs+<Run>*\") a\\b \"q\" \tx\nnext \u0001 \ud800 \\x01");
+    }
+
+    [Fact]
     public void A_wrong_fix_that_breaks_the_work_fails_with_that_test_s_message()
     {
         var result = CheckResult.FromXunitXml(Report(

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Workshop.Shared;
 
 namespace NotebookKit;
 
@@ -49,7 +50,7 @@ internal static partial class TestSummary
 
         var tests = XDocument.Parse(results).Descendants("test")
             .Select(t => (Name: ShortName(t.Attribute("name")?.Value ?? "?"), Outcome: Outcome(t.Attribute("result")?.Value),
-                Message: t.Element("failure")?.Element("message")?.Value ?? ""))
+                Message: XunitXml.FailureMessage(t)))
             .OrderBy(t => t.Name, StringComparer.Ordinal) // the framework runs tests in an order of its choosing
             .ToArray();
         foreach (var (name, outcome, message) in tests)

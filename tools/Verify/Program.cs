@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Xml.Linq;
+using Workshop.Shared;
 
 // The workshop's own check, in both directions:
 //   every solution passes every test, and every kata fails its memory test *because of its leak*.
@@ -207,7 +208,7 @@ static TestRun RunTests(string project, bool useSolutions, string scratch, strin
         t.Attribute("name")?.Value ?? "?",
         t.Attribute("result")?.Value ?? "?",
         t.Descendants("trait").Any(tr => tr.Attribute("name")?.Value == "Memory" && tr.Attribute("value")?.Value == "leak"),
-        t.Element("failure")?.Element("message")?.Value ?? "")).ToArray();
+        XunitXml.FailureMessage(t))).ToArray();
     return new TestRun(tests, tests.Length == 0 ? "the project has no tests." : null);
 }
 
@@ -314,14 +315,14 @@ static Verdict PackageCheck(string root, string scratch)
             problems.Add($"expected one leak test and one other test, found {leak.Length} and {others.Length}.");
         }
 
-        foreach (var test in leak.Where(t => t.Attribute("result")?.Value != "Fail" || !IsLeakFailure(t.Element("failure")?.Element("message")?.Value ?? "")))
+        foreach (var test in leak.Where(t => t.Attribute("result")?.Value != "Fail" || !IsLeakFailure(XunitXml.FailureMessage(t))))
         {
-            problems.Add($"{test.Attribute("name")?.Value} must fail because of the leak, but: {test.Attribute("result")?.Value} {FirstLine(test.Element("failure")?.Element("message")?.Value ?? "")}");
+            problems.Add($"{test.Attribute("name")?.Value} must fail because of the leak, but: {test.Attribute("result")?.Value} {FirstLine(XunitXml.FailureMessage(test))}");
         }
 
         foreach (var test in others.Where(t => t.Attribute("result")?.Value != "Pass"))
         {
-            problems.Add($"{test.Attribute("name")?.Value} must pass: {FirstLine(test.Element("failure")?.Element("message")?.Value ?? "")}");
+            problems.Add($"{test.Attribute("name")?.Value} must pass: {FirstLine(XunitXml.FailureMessage(test))}");
         }
 
         return problems.Count == 0

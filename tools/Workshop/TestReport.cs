@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using System.Xml.Linq;
+using Workshop.Shared;
 
 namespace Workshop;
 
@@ -94,9 +95,9 @@ public sealed record CheckResult(Outcome Outcome, IReadOnlyList<TestCase> Tests,
             t.Attribute("name")?.Value ?? "?",
             t.Attribute("result")?.Value ?? "?",
             t.Descendants("trait").Any(tr => tr.Attribute("name")?.Value == "Memory" && tr.Attribute("value")?.Value == "leak"),
-            (t.Element("failure")?.Element("message")?.Value ?? "").Trim())).ToArray();
+            XunitXml.FailureMessage(t).Trim())).ToArray();
         var errors = document.Descendants("errors").Elements("error").Select(e =>
-            $"{e.Attribute("name")?.Value ?? e.Attribute("type")?.Value ?? "error"}: {(e.Element("failure")?.Element("message")?.Value ?? "").Trim()}").ToArray();
+            $"{e.Attribute("name")?.Value ?? e.Attribute("type")?.Value ?? "error"}: {XunitXml.FailureMessage(e).Trim()}").ToArray();
         return FromTests(tests, errors, at);
     }
 }
